@@ -1,0 +1,1008 @@
+//! The engine: one queue of events, handled in `(time, seq)` order.
+//!
+//! Each step pops the earliest event and handles it: hands a message to its
+//! node, fires a timer, or applies a fault. Handlers ask for effects through
+//! their [`Ctx`]; the engine applies them — sending a message means drawing
+//! its fate from the network stream (lost? duplicated? how late?) and
+//! scheduling its delivery. Every step folds what happened into the run's
+//! hash, and into the trace if one is kept.
+//!
+//! The hot path (send and deliver) allocates nothing: messages live inline in
+//! queue entries, effects go through a reused buffer, and the fault checks are
+//! a few comparisons that skip themselves when no fault is active.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::builder::Factory;
+use crate::fault::{ClockOffset, Fault};
+use crate::network::{Adjacency, Latency, LinkModel};
+use crate::node::{Ctx, Effect, LocalClock, Node, TimerId};
+use crate::queue::{Calendar, EventQueue, QueueKind};
+use crate::trace::{
+    DropReason, NodeInfo, RunHash, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader,
+    TraceKind,
+};
+use crate::{Metrics, NodeId, SimTime};
+
+/// A running simulation of nodes of type `N`, with event queue `Q`.
+///
+/// Build one with [`Sim::builder`]; advance it with [`Sim::step`],
+/// [`Sim::run`] or [`Sim::run_until`].
+pub struct Sim<N: Node, Q: QueueKind = Calendar> {
+    pub(crate) seed: u64,
+    pub(crate) now: SimTime,
+    pub(crate) queue: Q::Queue<Event<N>>,
+    pub(crate) next_seq: u64,
+    pub(crate) nodes: Vec<NodeSlot<N>>,
+    pub(crate) factories: Vec<Factory<N>>,
+    pub(crate) info: Vec<NodeInfo>,
+    pub(crate) adjacency: Adjacency,
+    pub(crate) links: Links,
+    pub(crate) partition: Partition,
+    pub(crate) net_rng: ChaCha8Rng,
+    pub(crate) service_rng: ChaCha8Rng,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) effects: Vec<Effect<N>>,
+    pub(crate) observations: Vec<(NodeId, N::Observation)>,
+    pub(crate) next_timer_id: u64,
+    pub(crate) next_msg_id: u64,
+    pub(crate) in_flight: u64,
+    pub(crate) hash: RunHash,
+    pub(crate) trace: Option<Vec<TraceEvent>>,
+    pub(crate) stats: RunStats,
+    pub(crate) metrics: Metrics,
+    pub(crate) event_budget: u64,
+    pub(crate) events_handled: u64,
+    pub(crate) time_limit: SimTime,
+    pub(crate) pause_capacity: usize,
+}
+
+/// Something scheduled to happen. Messages are stored inline: scheduling a
+/// delivery moves the message into the queue and allocates nothing.
+#[derive(Debug)]
+pub(crate) enum Event<N: Node> {
+    Start {
+        node: NodeId,
+    },
+    Deliver {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        epoch: u32,
+        msg: N::Message,
+    },
+    Timer {
+        node: NodeId,
+        id: TimerId,
+        timer: N::Timer,
+    },
+    Fault {
+        index: u32,
+    },
+}
+
+/// Whether a node is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeStatus {
+    /// Handling events.
+    Up,
+    /// Frozen: events wait for it.
+    Paused,
+    /// Down: events for it are lost.
+    Crashed,
+}
+
+/// Everything the engine keeps per node.
+pub(crate) struct NodeSlot<N: Node> {
+    /// The node's volatile state; `None` while crashed.
+    pub node: Option<N>,
+    pub status: NodeStatus,
+    /// Incremented at every crash: a message sent to an earlier incarnation
+    /// is dropped rather than delivered to the next one.
+    pub epoch: u32,
+    pub rng: ChaCha8Rng,
+    pub durable: N::Durable,
+    pub clock: LocalClock,
+    pub processing: Option<Latency>,
+    pub slowdown: Option<Latency>,
+    /// While processing a message, the node is busy until this time.
+    pub busy_until: SimTime,
+    /// Timers set and neither fired nor cancelled; a timer event whose id is
+    /// not here is skipped.
+    pub armed_timers: BTreeSet<TimerId>,
+    /// Events waiting for a paused node.
+    pub held: Vec<Event<N>>,
+    pub held_messages: usize,
+    pub factory: usize,
+}
+
+/// The behaviour of every link: a default, per-link settings, and the links
+/// currently degraded by faults.
+pub(crate) struct Links {
+    default: LinkModel,
+    configured: BTreeMap<(NodeId, NodeId), LinkModel>,
+    degraded: BTreeMap<(NodeId, NodeId), LinkModel>,
+    /// Per-link state, kept only for links that need it (FIFO or bandwidth),
+    /// so a mesh never holds `n²` entries it does not use.
+    last_arrival: BTreeMap<(NodeId, NodeId), SimTime>,
+    free_at: BTreeMap<(NodeId, NodeId), SimTime>,
+}
+
+impl Links {
+    pub fn new(default: LinkModel, configured: BTreeMap<(NodeId, NodeId), LinkModel>) -> Links {
+        Links {
+            default,
+            configured,
+            degraded: BTreeMap::new(),
+            last_arrival: BTreeMap::new(),
+            free_at: BTreeMap::new(),
+        }
+    }
+
+    #[inline]
+    fn model(&self, from: NodeId, to: NodeId) -> &LinkModel {
+        if self.degraded.is_empty() && self.configured.is_empty() {
+            return &self.default;
+        }
+        self.degraded
+            .get(&(from, to))
+            .or_else(|| self.configured.get(&(from, to)))
+            .unwrap_or(&self.default)
+    }
+}
+
+/// Which nodes can currently reach which.
+pub(crate) struct Partition {
+    /// Each node's side; nodes talk only within a side. All zero when healed.
+    side: Vec<u32>,
+    partitioned: bool,
+    /// One-way cuts: messages from `.0` to `.1` are dropped.
+    cuts: BTreeSet<(NodeId, NodeId)>,
+}
+
+impl Partition {
+    pub fn new(nodes: usize) -> Partition {
+        Partition {
+            side: vec![0; nodes],
+            partitioned: false,
+            cuts: BTreeSet::new(),
+        }
+    }
+
+    #[inline]
+    fn blocks(&self, from: NodeId, to: NodeId) -> bool {
+        (self.partitioned && self.side[from.index()] != self.side[to.index()])
+            || (!self.cuts.is_empty() && self.cuts.contains(&(from, to)))
+    }
+}
+
+/// Counts of what happened in a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunStats {
+    /// Trace events recorded (the length of the trace, kept or not).
+    pub events: u64,
+    /// Messages sent by nodes.
+    pub messages_sent: u64,
+    /// Extra copies made by duplicating links.
+    pub messages_duplicated: u64,
+    /// Messages handed to their addressee.
+    pub messages_delivered: u64,
+    /// Messages lost, by reason, in the order of [`DropReason::ALL`].
+    pub messages_dropped_by_reason: [u64; 5],
+    /// Timers that fired.
+    pub timers_fired: u64,
+    /// Faults applied.
+    pub faults: u64,
+    /// Observations emitted.
+    pub observations: u64,
+}
+
+impl RunStats {
+    /// All messages lost, whatever the reason.
+    pub fn messages_dropped(&self) -> u64 {
+        self.messages_dropped_by_reason.iter().sum()
+    }
+
+    /// Messages lost for `reason`.
+    pub fn dropped(&self, reason: DropReason) -> u64 {
+        let index = DropReason::ALL
+            .iter()
+            .position(|r| *r == reason)
+            .expect("every reason is listed");
+        self.messages_dropped_by_reason[index]
+    }
+}
+
+/// What one [`Sim::step`] handled.
+#[derive(Debug)]
+pub struct Step<'a, O> {
+    /// The virtual time of the event.
+    pub time: SimTime,
+    /// What it was.
+    pub handled: Handled,
+    /// The observations nodes emitted while handling it.
+    pub observations: &'a [(NodeId, O)],
+}
+
+/// The kind of event a step handled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// A node started (or restarted).
+    Started(NodeId),
+    /// A message reached its node.
+    Delivered {
+        /// The message id (as in the trace).
+        id: u64,
+        /// The sender.
+        from: NodeId,
+        /// The receiver.
+        to: NodeId,
+    },
+    /// A message arrived but was dropped.
+    Dropped {
+        /// The message id.
+        id: u64,
+        /// The sender.
+        from: NodeId,
+        /// The addressee.
+        to: NodeId,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A timer fired on a node.
+    TimerFired(NodeId),
+    /// A fault took effect.
+    Fault,
+    /// The event was set aside: a paused node will get it when it resumes,
+    /// or a busy node when it is free.
+    Deferred,
+}
+
+/// Why a run stopped.
+#[must_use = "a run can stop for several reasons; check which"]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing is left to happen.
+    Quiescent,
+    /// The time limit was reached; later events are still queued.
+    ReachedTime,
+    /// The stop condition became true.
+    ConditionMet,
+    /// The event budget was used up: maybe the nodes are in a loop.
+    BudgetExhausted,
+}
+
+/// When [`Sim::run_until`] stops: a [`SimTime`], or a condition checked
+/// after every step.
+pub trait Until<N: Node, Q: QueueKind> {
+    /// The latest time to run to, if any.
+    fn deadline(&self) -> SimTime {
+        SimTime::MAX
+    }
+    /// True when the run should stop.
+    fn reached(&mut self, _sim: &Sim<N, Q>) -> bool {
+        false
+    }
+}
+
+impl<N: Node, Q: QueueKind> Until<N, Q> for SimTime {
+    fn deadline(&self) -> SimTime {
+        *self
+    }
+}
+
+impl<N: Node, Q: QueueKind, F: FnMut(&Sim<N, Q>) -> bool> Until<N, Q> for F {
+    fn reached(&mut self, sim: &Sim<N, Q>) -> bool {
+        self(sim)
+    }
+}
+
+/// Hash tags: one per kind of trace event, so that different events with the
+/// same fields never hash alike.
+mod tag {
+    pub const START: u64 = 1;
+    pub const SEND: u64 = 2;
+    pub const DUPLICATE: u64 = 3;
+    pub const DELIVER: u64 = 4;
+    pub const DROP: u64 = 5;
+    pub const TIMER: u64 = 6;
+    pub const FAULT: u64 = 7;
+    pub const OBSERVE: u64 = 8;
+}
+
+fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
+    // Serializing plain derived data to a JSON value cannot fail, except for
+    // maps with non-string keys, which we turn into a readable error value
+    // rather than a panic.
+    serde_json::to_value(value)
+        .unwrap_or_else(|e| serde_json::Value::String(format!("<unserializable: {e}>")))
+}
+
+impl<N: Node, Q: QueueKind> Sim<N, Q> {
+    // ----- Reading the state of the run -----
+
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The current virtual time: the time of the last event handled.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every node's name and role, indexed by `NodeId`.
+    pub fn node_info(&self) -> &[NodeInfo] {
+        &self.info
+    }
+
+    /// The resolved topology.
+    pub fn adjacency(&self) -> &Adjacency {
+        &self.adjacency
+    }
+
+    /// The node's state, or `None` while it is crashed. For tests and
+    /// debugging: checks should fold over observations instead.
+    pub fn node(&self, id: NodeId) -> Option<&N> {
+        self.nodes
+            .get(id.index())
+            .and_then(|slot| slot.node.as_ref())
+    }
+
+    /// The node's durable storage.
+    pub fn durable(&self, id: NodeId) -> &N::Durable {
+        &self.nodes[id.index()].durable
+    }
+
+    /// Whether the node is up, paused or crashed.
+    pub fn status(&self, id: NodeId) -> NodeStatus {
+        self.nodes[id.index()].status
+    }
+
+    /// The node's local clock reading now.
+    pub fn local_time(&self, id: NodeId) -> SimTime {
+        self.nodes[id.index()].clock.read(self.now)
+    }
+
+    /// Counts of what happened so far.
+    pub fn stats(&self) -> &RunStats {
+        &self.stats
+    }
+
+    /// The counters and histograms recorded so far.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The run's hash so far: a stable 64-bit digest of every trace event.
+    pub fn trace_hash(&self) -> RunHash {
+        self.hash
+    }
+
+    /// Messages sent (or duplicated) that are neither delivered nor dropped
+    /// yet. Conservation: `sent + duplicated = delivered + dropped +
+    /// in_flight`, always.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight
+    }
+
+    /// Events waiting in the queue.
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The trace events so far, if the trace is kept.
+    pub fn trace_events(&self) -> Option<&[TraceEvent]> {
+        self.trace.as_deref()
+    }
+
+    /// The whole trace, with its header and footer, if the trace is kept.
+    pub fn trace(&self, scenario: &str) -> Option<Trace> {
+        let events = self.trace.clone()?;
+        Some(Trace {
+            header: TraceHeader {
+                weft_trace: TRACE_VERSION,
+                scenario: scenario.to_string(),
+                seed: self.seed,
+                nodes: self.info.clone(),
+            },
+            footer: TraceFooter {
+                events: self.stats.events,
+                trace_hash: self.hash.to_string(),
+            },
+            events,
+        })
+    }
+
+    // ----- Driving the run -----
+
+    /// Applies `fault` now (after any other event already due now).
+    pub fn inject(&mut self, fault: Fault) {
+        self.schedule_fault(self.now, fault);
+    }
+
+    /// Handles the next event, and returns what it was; `None` when the queue
+    /// is empty. Events that only set something aside (a message for a paused
+    /// node) are reported as [`Handled::Deferred`]; cancelled timers are
+    /// skipped silently.
+    pub fn step(&mut self) -> Option<Step<'_, N::Observation>> {
+        let handled = self.step_inner(SimTime::MAX)?;
+        Some(Step {
+            time: self.now,
+            handled,
+            observations: &self.observations,
+        })
+    }
+
+    /// Runs until nothing is left to happen, the builder's time limit, or
+    /// the event budget.
+    pub fn run(&mut self) -> Outcome {
+        let limit = self.time_limit;
+        self.run_until(limit)
+    }
+
+    /// Runs until `until` (a [`SimTime`], or a closure over the simulation
+    /// checked after every step), the builder's time limit, nothing left to
+    /// happen, or the event budget — whichever comes first. When it stops on
+    /// a time, the clock is advanced to that time.
+    pub fn run_until<U: Until<N, Q>>(&mut self, mut until: U) -> Outcome {
+        let deadline = until.deadline().min(self.time_limit);
+        loop {
+            if self.events_handled >= self.event_budget {
+                return Outcome::BudgetExhausted;
+            }
+            if self.step_inner(deadline).is_none() {
+                if self.queue.is_empty() {
+                    return Outcome::Quiescent;
+                }
+                self.now = self.now.max(deadline);
+                return Outcome::ReachedTime;
+            }
+            if until.reached(self) {
+                return Outcome::ConditionMet;
+            }
+        }
+    }
+
+    // ----- The event loop -----
+
+    /// Pops and handles events until one is worth reporting. Returns `None`
+    /// if the queue is empty or the next event is after `deadline`.
+    #[inline]
+    fn step_inner(&mut self, deadline: SimTime) -> Option<Handled> {
+        self.observations.clear();
+        loop {
+            if deadline != SimTime::MAX && self.queue.peek_time()? > deadline {
+                return None;
+            }
+            let (time, _seq, event) = self.queue.pop()?;
+            assert!(
+                time >= self.now,
+                "time went backwards: {time} < {}",
+                self.now
+            );
+            self.now = time;
+            self.events_handled += 1;
+            let handled = match event {
+                Event::Deliver {
+                    id,
+                    from,
+                    to,
+                    epoch,
+                    msg,
+                } => self.deliver(id, from, to, epoch, msg),
+                Event::Timer { node, id, timer } => self.fire_timer(node, id, timer),
+                Event::Start { node } => Some(self.start(node)),
+                Event::Fault { index } => {
+                    self.apply_fault(index);
+                    Some(Handled::Fault)
+                }
+            };
+            if let Some(handled) = handled {
+                return Some(handled);
+            }
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, time: SimTime, event: Event<N>) {
+        debug_assert!(time >= self.now, "scheduled in the past");
+        self.queue.push(time, self.next_seq, event);
+        self.next_seq += 1;
+    }
+
+    /// Records a trace event: always into the hash, into the trace if kept.
+    /// `hash` folds the event's fields; `event` builds the trace record only
+    /// when it is needed.
+    #[inline]
+    fn record(&mut self, hash: impl FnOnce(&mut RunHash), event: impl FnOnce() -> TraceKind) {
+        self.stats.events += 1;
+        hash(&mut self.hash);
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceEvent {
+                time: self.now,
+                kind: event(),
+            });
+        }
+    }
+
+    pub(crate) fn schedule_starts(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.push(
+                SimTime::ZERO,
+                Event::Start {
+                    node: NodeId::new(i as u32),
+                },
+            );
+        }
+    }
+
+    pub(crate) fn schedule_fault(&mut self, time: SimTime, fault: Fault) {
+        let index = u32::try_from(self.faults.len()).expect("fewer than 2^32 faults");
+        self.faults.push(fault);
+        self.push(time.max(self.now), Event::Fault { index });
+    }
+
+    fn start(&mut self, node: NodeId) -> Handled {
+        let slot = &mut self.nodes[node.index()];
+        slot.node = Some((self.factories[slot.factory])(node));
+        slot.status = NodeStatus::Up;
+        slot.busy_until = self.now;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix(tag::START);
+                h.mix(now.as_nanos());
+                h.mix(node.as_u32().into());
+            },
+            || TraceKind::Start { node },
+        );
+        self.call(node, self.now, |n, ctx| n.on_start(ctx));
+        Handled::Started(node)
+    }
+
+    fn deliver(
+        &mut self,
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        epoch: u32,
+        msg: N::Message,
+    ) -> Option<Handled> {
+        self.in_flight -= 1;
+        let slot = &mut self.nodes[to.index()];
+        if slot.epoch != epoch || slot.status == NodeStatus::Crashed {
+            return Some(self.drop_message(id, from, to, DropReason::Crashed));
+        }
+        if self.partition.blocks(from, to) {
+            return Some(self.drop_message(id, from, to, DropReason::Partition));
+        }
+        if slot.status == NodeStatus::Paused {
+            if slot.held_messages >= self.pause_capacity {
+                return Some(self.drop_message(id, from, to, DropReason::PausedOverflow));
+            }
+            slot.held_messages += 1;
+            slot.held.push(Event::Deliver {
+                id,
+                from,
+                to,
+                epoch,
+                msg,
+            });
+            self.in_flight += 1;
+            return Some(Handled::Deferred);
+        }
+        // A node with a service time handles one message at a time; a message
+        // that arrives while it is busy waits in its (implicit) inbox.
+        let mut depart = self.now;
+        if slot.processing.is_some() || slot.slowdown.is_some() {
+            if slot.busy_until > self.now {
+                let at = slot.busy_until;
+                self.in_flight += 1;
+                self.push(
+                    at,
+                    Event::Deliver {
+                        id,
+                        from,
+                        to,
+                        epoch,
+                        msg,
+                    },
+                );
+                return None;
+            }
+            let mut service = 0;
+            for delay in [&slot.processing, &slot.slowdown].into_iter().flatten() {
+                service += delay.sample_nanos(&mut self.service_rng);
+            }
+            depart = SimTime::from_nanos(self.now.as_nanos().saturating_add(service));
+            slot.busy_until = depart;
+        }
+        self.stats.messages_delivered += 1;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix(tag::DELIVER);
+                h.mix(now.as_nanos());
+                h.mix(id);
+            },
+            || TraceKind::Deliver { id, from, to },
+        );
+        self.call(to, depart, |n, ctx| n.on_message(from, msg, ctx));
+        Some(Handled::Delivered { id, from, to })
+    }
+
+    fn drop_message(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) -> Handled {
+        let index = DropReason::ALL
+            .iter()
+            .position(|r| *r == reason)
+            .expect("every reason is listed");
+        self.stats.messages_dropped_by_reason[index] += 1;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix(tag::DROP);
+                h.mix(now.as_nanos());
+                h.mix(id);
+                h.mix(index as u64);
+            },
+            || TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason,
+            },
+        );
+        Handled::Dropped {
+            id,
+            from,
+            to,
+            reason,
+        }
+    }
+
+    fn fire_timer(&mut self, node: NodeId, id: TimerId, timer: N::Timer) -> Option<Handled> {
+        let slot = &mut self.nodes[node.index()];
+        if slot.status == NodeStatus::Paused {
+            slot.held.push(Event::Timer { node, id, timer });
+            return Some(Handled::Deferred);
+        }
+        // Cancelled, or lost in a crash.
+        if !slot.armed_timers.remove(&id) {
+            return None;
+        }
+        self.stats.timers_fired += 1;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix(tag::TIMER);
+                h.mix(now.as_nanos());
+                h.mix(node.as_u32().into());
+                timer.hash(h);
+            },
+            || TraceKind::Timer {
+                node,
+                timer: to_json(&timer),
+            },
+        );
+        self.call(node, self.now, |n, ctx| n.on_timer(timer, ctx));
+        Some(Handled::TimerFired(node))
+    }
+
+    /// Runs one handler of `node`, then applies the effects it asked for.
+    /// Messages it sends leave at `depart` (later than now if the node has a
+    /// processing delay).
+    #[inline]
+    fn call(
+        &mut self,
+        node: NodeId,
+        depart: SimTime,
+        handler: impl FnOnce(&mut N, &mut Ctx<'_, N>),
+    ) {
+        let slot = &mut self.nodes[node.index()];
+        let Some(state) = slot.node.as_mut() else {
+            return;
+        };
+        let mut ctx = Ctx {
+            me: node,
+            now: self.now,
+            clock: slot.clock,
+            rng: &mut slot.rng,
+            durable: &mut slot.durable,
+            effects: &mut self.effects,
+            metrics: &mut self.metrics,
+            adjacency: &self.adjacency,
+            next_timer_id: &mut self.next_timer_id,
+        };
+        handler(state, &mut ctx);
+        self.apply_effects(node, depart);
+    }
+
+    fn apply_effects(&mut self, node: NodeId, depart: SimTime) {
+        // Take the buffer so effects can be applied while `self` is borrowed
+        // mutably; it is put back with its capacity, so nothing is allocated.
+        let mut effects = std::mem::take(&mut self.effects);
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Send { to, msg } => self.transmit(node, to, msg, depart),
+                Effect::SetTimer { id, after, timer } => {
+                    let slot = &mut self.nodes[node.index()];
+                    slot.armed_timers.insert(id);
+                    let at = self.now + slot.clock.true_duration(after);
+                    self.push(at, Event::Timer { node, id, timer });
+                }
+                Effect::CancelTimer { id } => {
+                    self.nodes[node.index()].armed_timers.remove(&id);
+                }
+                Effect::Emit { obs } => {
+                    self.stats.observations += 1;
+                    let now = self.now;
+                    self.record(
+                        |h| {
+                            h.mix(tag::OBSERVE);
+                            h.mix(now.as_nanos());
+                            h.mix(node.as_u32().into());
+                            obs.hash(h);
+                        },
+                        || TraceKind::Observe {
+                            node,
+                            obs: to_json(&obs),
+                        },
+                    );
+                    self.observations.push((node, obs));
+                }
+            }
+        }
+        self.effects = effects;
+    }
+
+    /// Puts a message on the wire: decides its fate and schedules its arrival.
+    #[inline]
+    fn transmit(&mut self, from: NodeId, to: NodeId, msg: N::Message, depart: SimTime) {
+        let id = self.next_msg_id;
+        self.next_msg_id += 1;
+        self.stats.messages_sent += 1;
+        self.in_flight += 1;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix(tag::SEND);
+                h.mix(now.as_nanos());
+                h.mix(id);
+                h.mix(u64::from(from.as_u32()) << 32 | u64::from(to.as_u32()));
+                msg.hash(h);
+            },
+            || TraceKind::Send {
+                id,
+                from,
+                to,
+                msg: to_json(&msg),
+            },
+        );
+        if to.index() >= self.nodes.len() || !self.adjacency.is_linked(from, to) {
+            self.in_flight -= 1;
+            self.drop_message(id, from, to, DropReason::NoRoute);
+            return;
+        }
+        if self.partition.blocks(from, to) {
+            self.in_flight -= 1;
+            self.drop_message(id, from, to, DropReason::Partition);
+            return;
+        }
+        let link = self.links.model(from, to);
+        if link.loss_probability > 0.0 && self.net_rng.random::<f64>() < link.loss_probability {
+            self.in_flight -= 1;
+            self.drop_message(id, from, to, DropReason::Loss);
+            return;
+        }
+        let duplicated = link.duplicate_probability > 0.0
+            && self.net_rng.random::<f64>() < link.duplicate_probability;
+        let epoch = self.nodes[to.index()].epoch;
+        if duplicated {
+            let copy = self.next_msg_id;
+            self.next_msg_id += 1;
+            self.stats.messages_duplicated += 1;
+            self.in_flight += 1;
+            self.record(
+                |h| {
+                    h.mix(tag::DUPLICATE);
+                    h.mix(id);
+                    h.mix(copy);
+                },
+                || TraceKind::Duplicate { id, copy },
+            );
+            let at = self.arrival(from, to, depart, N::message_size(&msg));
+            self.push(
+                at,
+                Event::Deliver {
+                    id: copy,
+                    from,
+                    to,
+                    epoch,
+                    msg: msg.clone(),
+                },
+            );
+        }
+        let at = self.arrival(from, to, depart, N::message_size(&msg));
+        self.push(
+            at,
+            Event::Deliver {
+                id,
+                from,
+                to,
+                epoch,
+                msg,
+            },
+        );
+    }
+
+    /// When a message leaving `from` at `depart` reaches `to`: latency, plus
+    /// queueing behind earlier messages on a bandwidth-limited link, held back
+    /// behind earlier messages on a FIFO link.
+    #[inline]
+    fn arrival(&mut self, from: NodeId, to: NodeId, depart: SimTime, size: u64) -> SimTime {
+        let link = self.links.model(from, to);
+        let latency = link.latency.sample_nanos(&mut self.net_rng);
+        let (fifo, limited) = (link.fifo, link.bandwidth_bytes_per_sec.is_some());
+        if !fifo && !limited {
+            return SimTime::from_nanos(depart.as_nanos().saturating_add(latency));
+        }
+        let mut on_wire = depart;
+        if limited {
+            let transmission = link.transmission_time(size);
+            let free = self
+                .links
+                .free_at
+                .entry((from, to))
+                .or_insert(SimTime::ZERO);
+            on_wire = depart.max(*free) + transmission;
+            *free = on_wire;
+        }
+        let mut at = SimTime::from_nanos(on_wire.as_nanos().saturating_add(latency));
+        if fifo {
+            let last = self
+                .links
+                .last_arrival
+                .entry((from, to))
+                .or_insert(SimTime::ZERO);
+            at = at.max(*last);
+            *last = at;
+        }
+        at
+    }
+
+    // ----- Faults -----
+
+    fn apply_fault(&mut self, index: u32) {
+        self.stats.faults += 1;
+        let fault = self.faults[index as usize].clone();
+        let json = to_json(&fault);
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix(tag::FAULT);
+                h.mix(now.as_nanos());
+                h.write(json.to_string().as_bytes());
+            },
+            || TraceKind::Fault {
+                fault: json.clone(),
+            },
+        );
+        match fault {
+            Fault::Crash { node } => self.crash(node),
+            Fault::Restart { node } => {
+                if self.nodes[node.index()].status != NodeStatus::Crashed {
+                    self.crash(node);
+                }
+                self.start(node);
+            }
+            Fault::Pause { node } => {
+                let slot = &mut self.nodes[node.index()];
+                if slot.status == NodeStatus::Up {
+                    slot.status = NodeStatus::Paused;
+                }
+            }
+            Fault::Resume { node } => self.resume(node),
+            Fault::Partition { groups } => {
+                self.partition.side.iter_mut().for_each(|s| *s = 0);
+                for (i, group) in groups.iter().enumerate() {
+                    for node in group {
+                        self.partition.side[node.index()] = i as u32 + 1;
+                    }
+                }
+                self.partition.partitioned = true;
+            }
+            Fault::CutOneWay { from, to } => {
+                self.partition.cuts.insert((from, to));
+            }
+            Fault::Heal => {
+                self.partition.side.iter_mut().for_each(|s| *s = 0);
+                self.partition.partitioned = false;
+                self.partition.cuts.clear();
+            }
+            Fault::ClockSkew {
+                node,
+                offset,
+                drift_ppm,
+            } => {
+                let slot = &mut self.nodes[node.index()];
+                let reading = slot.clock.read(self.now);
+                let jumped = match offset {
+                    ClockOffset::Ahead(d) => reading + d,
+                    ClockOffset::Behind(d) => {
+                        SimTime::from_nanos(reading.as_nanos().saturating_sub(d.as_nanos() as u64))
+                    }
+                };
+                slot.clock = LocalClock {
+                    anchor_true: self.now,
+                    anchor_local: jumped,
+                    drift_ppm,
+                };
+            }
+            Fault::SlowNode { node, extra } => self.nodes[node.index()].slowdown = Some(extra),
+            Fault::RestoreSpeed { node } => self.nodes[node.index()].slowdown = None,
+            Fault::DegradeLink { a, b, link } => {
+                self.links.degraded.insert((b, a), link.clone());
+                self.links.degraded.insert((a, b), link);
+            }
+            Fault::RestoreLink { a, b } => {
+                self.links.degraded.remove(&(a, b));
+                self.links.degraded.remove(&(b, a));
+            }
+        }
+    }
+
+    /// Crashes a node: volatile state, timers and waiting messages are lost.
+    fn crash(&mut self, node: NodeId) {
+        let slot = &mut self.nodes[node.index()];
+        slot.node = None;
+        slot.status = NodeStatus::Crashed;
+        slot.epoch += 1;
+        slot.armed_timers.clear();
+        slot.held_messages = 0;
+        let held = std::mem::take(&mut slot.held);
+        for event in held {
+            if let Event::Deliver { id, from, to, .. } = event {
+                self.in_flight -= 1;
+                self.drop_message(id, from, to, DropReason::Crashed);
+            }
+        }
+    }
+
+    /// Resumes a paused node: what waited for it is handled now, in order.
+    fn resume(&mut self, node: NodeId) {
+        let slot = &mut self.nodes[node.index()];
+        if slot.status != NodeStatus::Paused {
+            return;
+        }
+        slot.status = NodeStatus::Up;
+        slot.held_messages = 0;
+        let held = std::mem::take(&mut slot.held);
+        for event in held {
+            self.push(self.now, event);
+        }
+    }
+}
+
+impl<N: Node, Q: QueueKind> std::fmt::Debug for Sim<N, Q> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("nodes", &self.nodes.len())
+            .field("pending_events", &self.queue.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,128 @@
+//! Counters and latency histograms, recorded by nodes and the engine.
+//!
+//! Names are `&'static str`, so recording never allocates after the first
+//! use of a name. Histograms are HDR histograms (3 significant digits), so
+//! percentiles are accurate to 0.1% at any scale, from nanoseconds to hours.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// The counters and histograms of one run.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_sim::Metrics;
+///
+/// let mut m = Metrics::default();
+/// m.count("requests");
+/// m.record("rtt", Duration::from_millis(5));
+/// m.record("rtt", Duration::from_millis(7));
+/// assert_eq!(m.counter("requests"), 1);
+/// let rtt = m.summary().histograms["rtt"].clone();
+/// assert_eq!(rtt.count, 2);
+/// // HDR histograms are exact to 3 significant digits (0.1%).
+/// assert!(rtt.p99_ns.abs_diff(7_000_000) < 7_000);
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Metrics {
+    counters: BTreeMap<&'static str, u64>,
+    histograms: BTreeMap<&'static str, Histogram<u64>>,
+}
+
+impl Metrics {
+    /// Adds one to the counter `name`.
+    #[inline]
+    pub fn count(&mut self, name: &'static str) {
+        self.add(name, 1);
+    }
+
+    /// Adds `n` to the counter `name`.
+    #[inline]
+    pub fn add(&mut self, name: &'static str, n: u64) {
+        *self.counters.entry(name).or_insert(0) += n;
+    }
+
+    /// The counter `name` (zero if never counted).
+    pub fn counter(&self, name: &str) -> u64 {
+        self.counters.get(name).copied().unwrap_or(0)
+    }
+
+    /// Records one duration in the histogram `name`.
+    #[inline]
+    pub fn record(&mut self, name: &'static str, value: Duration) {
+        let nanos = u64::try_from(value.as_nanos()).unwrap_or(u64::MAX);
+        let histogram = self.histograms.entry(name).or_insert_with(|| {
+            Histogram::new(3).expect("3 significant digits is a valid precision")
+        });
+        // The histogram resizes itself to fit the value; only a value beyond
+        // its representable range (centuries) fails, and is clamped, not lost.
+        if histogram.record(nanos).is_err() {
+            histogram.saturating_record(nanos);
+        }
+    }
+
+    /// Every counter and histogram, summarised for a report.
+    pub fn summary(&self) -> MetricsSummary {
+        MetricsSummary {
+            counters: self
+                .counters
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            histograms: self
+                .histograms
+                .iter()
+                .map(|(k, h)| (k.to_string(), HistogramSummary::of(h)))
+                .collect(),
+        }
+    }
+}
+
+/// The counters and histogram percentiles of a run, ready to print or
+/// serialize.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MetricsSummary {
+    /// Counter values by name.
+    pub counters: BTreeMap<String, u64>,
+    /// Histogram summaries by name.
+    pub histograms: BTreeMap<String, HistogramSummary>,
+}
+
+/// A latency histogram's percentiles, in nanoseconds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HistogramSummary {
+    /// Number of values recorded.
+    pub count: u64,
+    /// Smallest value.
+    pub min_ns: u64,
+    /// Median.
+    pub p50_ns: u64,
+    /// 90th percentile.
+    pub p90_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// 99.9th percentile.
+    pub p999_ns: u64,
+    /// Largest value.
+    pub max_ns: u64,
+    /// Mean, rounded down.
+    pub mean_ns: u64,
+}
+
+impl HistogramSummary {
+    fn of(h: &Histogram<u64>) -> HistogramSummary {
+        HistogramSummary {
+            count: h.len(),
+            min_ns: h.min(),
+            p50_ns: h.value_at_quantile(0.50),
+            p90_ns: h.value_at_quantile(0.90),
+            p99_ns: h.value_at_quantile(0.99),
+            p999_ns: h.value_at_quantile(0.999),
+            max_ns: h.max(),
+            mean_ns: h.mean() as u64,
+        }
+    }
+}
