@@ -1,1 +1,17 @@
-//! placeholder
+//! # weft-patterns: distributed-system design patterns as node code
+//!
+//! Each pattern is one module, laid out the same way: a header that teaches
+//! the idea, then its roles, messages, metrics and behaviour. The node types
+//! run on [`weft_sim`]; scenarios (in `weft-scenarios`) put them in a network
+//! and break it.
+//!
+//! | module | pattern |
+//! | --- | --- |
+//! | [`ping_pong`] | two nodes, one message in flight: the hello world |
+//! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
+//!
+//! Architecture invariant: patterns never read the wall clock, spawn threads
+//! or iterate hash maps; everything they do goes through their `Ctx`.
+
+pub mod flood;
+pub mod ping_pong;

@@ -183,7 +183,7 @@ pub struct Ctx<'a, N: Node> {
     pub(crate) next_timer_id: &'a mut u64,
 }
 
-impl<N: Node> Ctx<'_, N> {
+impl<'a, N: Node> Ctx<'a, N> {
     /// This node's id.
     pub fn me(&self) -> NodeId {
         self.me
@@ -195,7 +195,10 @@ impl<N: Node> Ctx<'_, N> {
     }
 
     /// The nodes this node has a link to, in increasing order.
-    pub fn neighbours(&self) -> Neighbours<'_> {
+    ///
+    /// The iterator does not borrow the `Ctx`, so a node can send while
+    /// walking it: `for n in ctx.neighbours() { ctx.send(n, msg.clone()) }`.
+    pub fn neighbours(&self) -> Neighbours<'a> {
         self.adjacency.neighbours(self.me)
     }
 

@@ -1,0 +1,241 @@
+//! The built-in scenarios. Each is a name, a description, its parameters,
+//! and a function that builds the simulation, runs it and checks it.
+
+use std::time::Duration;
+
+use rand::Rng;
+use weft_patterns::flood::{self, Flood, Injection};
+use weft_patterns::ping_pong::{self, PingPong};
+use weft_sim::queue::QueueKind;
+use weft_sim::rng::{Stream, stream_rng};
+use weft_sim::{Latency, LinkModel, Node, NodeId, Outcome, Sim, SimTime, Topology};
+
+use crate::params::{ParamKind, ParamSpec, Params};
+use crate::report::{RunOptions, RunReport, Violation};
+use crate::{ScenarioError, closest};
+
+/// A built-in scenario.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Its name, as given to `weft run`.
+    pub name: &'static str,
+    /// One line saying what it shows.
+    pub description: &'static str,
+    /// The pattern it exercises.
+    pub pattern: &'static str,
+    /// Its parameters.
+    pub params: &'static [ParamSpec],
+    runner: fn(&Params, &RunOptions) -> Result<RunReport, ScenarioError>,
+}
+
+impl Scenario {
+    /// Checks `sets` (`--set key=value` pairs) against the scenario's
+    /// parameters.
+    pub fn params(&self, sets: &[(String, String)]) -> Result<Params, ScenarioError> {
+        Params::parse(self.name, self.params, sets)
+    }
+
+    /// Runs the scenario once and checks its properties.
+    pub fn run(&self, params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
+        (self.runner)(params, options)
+    }
+}
+
+/// Every built-in scenario, in the order `weft list` shows them.
+pub fn library() -> &'static [Scenario] {
+    LIBRARY
+}
+
+/// The built-in scenario called `name`.
+pub fn find(name: &str) -> Result<&'static Scenario, ScenarioError> {
+    LIBRARY
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| ScenarioError::UnknownScenario {
+            name: name.to_string(),
+            suggestion: closest(name, LIBRARY.iter().map(|s| s.name)),
+            valid: LIBRARY.iter().map(|s| s.name.to_string()).collect(),
+        })
+}
+
+static LIBRARY: &[Scenario] = &[
+    Scenario {
+        name: "ping-pong",
+        description: "two nodes, one request in flight at a time: the engine's hello world",
+        pattern: "ping-pong",
+        params: &[ParamSpec {
+            name: "round_trips",
+            help: "how many request/answer round trips node 0 makes",
+            default: "1000",
+            kind: ParamKind::Count {
+                min: 0,
+                max: 1_000_000_000,
+            },
+        }],
+        runner: run_ping_pong,
+    },
+    Scenario {
+        name: "flood",
+        description: "values broadcast by flooding: every node forwards what is new to it",
+        pattern: "flood",
+        params: &[
+            ParamSpec {
+                name: "nodes",
+                help: "how many nodes",
+                default: "100",
+                kind: ParamKind::Count {
+                    min: 2,
+                    max: 1_000_000,
+                },
+            },
+            ParamSpec {
+                name: "values",
+                help: "how many values are injected, one per millisecond at random nodes",
+                default: "1000",
+                kind: ParamKind::Count {
+                    min: 0,
+                    max: 1_000_000,
+                },
+            },
+            ParamSpec {
+                name: "topology",
+                help: "mesh (everyone linked) or regular3 (a ring plus a random perfect matching)",
+                default: "mesh",
+                kind: ParamKind::Choice(&["mesh", "regular3"]),
+            },
+        ],
+        runner: run_flood,
+    },
+];
+
+/// The latency of both built-in scenarios: uniform in [1 ms, 10 ms).
+fn lan_link() -> LinkModel {
+    let latency = Latency::uniform(Duration::from_millis(1), Duration::from_millis(10))
+        .expect("1ms..10ms is a valid range");
+    LinkModel::new(latency)
+}
+
+fn run_ping_pong(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
+    let round_trips = params.count("round_trips");
+    let mut sim = Sim::builder(options.seed)
+        .link(lan_link())
+        .role("pinger", 1, move |id| PingPong::new(id, round_trips))
+        .role("ponger", 1, move |id| PingPong::new(id, round_trips))
+        .keep_trace(options.keep_trace)
+        .build()?;
+    let outcome = sim.run();
+    let mut violations = Vec::new();
+    let done = sim.metrics().counter(ping_pong::ROUND_TRIPS);
+    if done != round_trips {
+        violations.push(Violation {
+            property: "all-round-trips-complete".into(),
+            time: sim.now(),
+            message: format!("{done} of {round_trips} round trips completed"),
+        });
+    }
+    Ok(report(
+        "ping-pong",
+        params,
+        options,
+        &sim,
+        outcome,
+        violations,
+    ))
+}
+
+fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
+    let nodes = params.count("nodes") as usize;
+    let values = u32::try_from(params.count("values")).expect("values is at most 1,000,000");
+    let topology = match params.choice("topology") {
+        "regular3" => {
+            if nodes % 2 != 0 || nodes < 4 {
+                return Err(ScenarioError::BadValue {
+                    name: "nodes".into(),
+                    value: nodes.to_string(),
+                    expected: "an even number of at least 4 for topology=regular3".into(),
+                });
+            }
+            Topology::RingWithMatching
+        }
+        _ => Topology::Mesh,
+    };
+    // The workload: value v appears at time (v+1) ms at a node drawn from the
+    // workload stream, so changing the workload never shifts network draws.
+    let mut workload = stream_rng(options.seed, Stream::Workload);
+    let mut injections = vec![Vec::new(); nodes];
+    for value in 0..values {
+        let at = SimTime::from_millis(u64::from(value) + 1);
+        injections[workload.random_range(0..nodes)].push(Injection { value, at });
+    }
+    let mut sim = Sim::builder(options.seed)
+        .topology(topology)
+        .link(lan_link())
+        .nodes(nodes, move |id: NodeId| {
+            Flood::new(values, injections[id.index()].clone())
+        })
+        .keep_trace(options.keep_trace)
+        .build()?;
+    let outcome = sim.run();
+
+    let mut violations = Vec::new();
+    let adjacency = sim.adjacency();
+    let degree_sum: u64 = (0..nodes as u32)
+        .map(|i| adjacency.degree(NodeId::new(i)) as u64)
+        .sum();
+    let expected = flood::expected_messages(nodes as u64, degree_sum / 2, u64::from(values));
+    let delivered = sim.stats().messages_delivered;
+    if delivered != expected {
+        violations.push(Violation {
+            property: "exact-deliveries".into(),
+            time: sim.now(),
+            message: format!(
+                "{delivered} messages delivered; without loss flooding delivers exactly {expected}"
+            ),
+        });
+    }
+    let missing = (0..nodes as u32)
+        .map(NodeId::new)
+        .filter(|id| {
+            sim.node(*id)
+                .is_none_or(|n| !(0..values).all(|v| n.has_seen(v)))
+        })
+        .count();
+    if missing > 0 {
+        violations.push(Violation {
+            property: "every-node-sees-every-value".into(),
+            time: sim.now(),
+            message: format!("{missing} of {nodes} nodes missed at least one value"),
+        });
+    }
+    Ok(report("flood", params, options, &sim, outcome, violations))
+}
+
+fn report<N: Node, Q: QueueKind>(
+    name: &str,
+    params: &Params,
+    options: &RunOptions,
+    sim: &Sim<N, Q>,
+    outcome: Outcome,
+    mut violations: Vec<Violation>,
+) -> RunReport {
+    if outcome == Outcome::BudgetExhausted {
+        violations.push(Violation {
+            property: "terminates".into(),
+            time: sim.now(),
+            message: "the run used its whole event budget without finishing".into(),
+        });
+    }
+    RunReport {
+        scenario: name.to_string(),
+        seed: options.seed,
+        overrides: params.overrides().to_vec(),
+        trace_hash: sim.trace_hash().to_string(),
+        outcome,
+        stats: sim.stats().clone(),
+        in_flight: sim.in_flight(),
+        sim_time: sim.now(),
+        metrics: sim.metrics().summary(),
+        violations,
+        trace: sim.trace(name),
+    }
+}
