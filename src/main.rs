@@ -76,13 +76,8 @@ fn main() -> ExitCode {
         None => {
             // For now `weft` alone runs a small built-in scenario; once the
             // explorer lands it will open it instead.
-            let args = RunArgs {
-                name: DEFAULT_SCENARIO.into(),
-                seed: 1,
-                sets: vec![],
-                json: false,
-                trace: None,
-            };
+            let args =
+                RunArgs { name: DEFAULT_SCENARIO.into(), seed: 1, sets: vec![], json: false, trace: None };
             let code = run(&args);
             eprintln!("\n(`weft list` shows every scenario; `weft run NAME --seed N` runs one.)");
             code
@@ -120,28 +115,19 @@ fn list(json: bool) -> Result<ExitCode, UsageError> {
             params: s
                 .params
                 .iter()
-                .map(|p| Param {
-                    name: p.name,
-                    default: p.default,
-                    help: p.help,
-                })
+                .map(|p| Param { name: p.name, default: p.default, help: p.help })
                 .collect(),
         })
         .collect();
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &entries)
-            .map_err(|e| UsageError::Io(e.to_string()))?;
+        serde_json::to_writer_pretty(&mut out, &entries).map_err(|e| UsageError::Io(e.to_string()))?;
         writeln!(out).map_err(|e| UsageError::Io(e.to_string()))?;
     } else {
         for e in &entries {
             let _ = writeln!(out, "{:<12} {:<12} {}", e.name, e.pattern, e.description);
             for p in &e.params {
-                let _ = writeln!(
-                    out,
-                    "{:<12}   --set {}={:<8} {}",
-                    "", p.name, p.default, p.help
-                );
+                let _ = writeln!(out, "{:<12}   --set {}={:<8} {}", "", p.name, p.default, p.help);
             }
         }
     }
@@ -150,23 +136,18 @@ fn list(json: bool) -> Result<ExitCode, UsageError> {
 
 fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
     let scenario = find(&args.name)?;
-    let sets = args
-        .sets
-        .iter()
-        .map(|s| split_set(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sets = args.sets.iter().map(|s| split_set(s)).collect::<Result<Vec<_>, _>>()?;
     let params = scenario.params(&sets)?;
     // Open the trace file before running, so a bad path fails fast.
     let trace_file = match &args.trace {
-        Some(path) => Some(File::create(path).map(BufWriter::new).map_err(|e| {
-            UsageError::Io(format!("cannot write the trace to {}: {e}", path.display()))
-        })?),
+        Some(path) => Some(
+            File::create(path)
+                .map(BufWriter::new)
+                .map_err(|e| UsageError::Io(format!("cannot write the trace to {}: {e}", path.display())))?,
+        ),
         None => None,
     };
-    let options = RunOptions {
-        seed: args.seed,
-        keep_trace: trace_file.is_some(),
-    };
+    let options = RunOptions { seed: args.seed, keep_trace: trace_file.is_some() };
     // The wall clock is read here, in the CLI, and never inside a run.
     let started = Instant::now();
     let report = scenario.run(&params, &options)?;
@@ -174,9 +155,9 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
 
     if let (Some(mut file), Some(trace)) = (trace_file, &report.trace) {
         let path = args.trace.as_ref().expect("a trace file implies a path");
-        trace.write_jsonl(&mut file).map_err(|e| {
-            UsageError::Io(format!("cannot write the trace to {}: {e}", path.display()))
-        })?;
+        trace
+            .write_jsonl(&mut file)
+            .map_err(|e| UsageError::Io(format!("cannot write the trace to {}: {e}", path.display())))?;
     }
     if args.json {
         let json = serde_json::to_string_pretty(&JsonReport::new(&report, wall_time))
@@ -185,11 +166,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
     } else {
         print_summary(&report, wall_time, args.trace.as_ref());
     }
-    Ok(if report.violations.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if report.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// The `--json` output; its schema is documented in `docs/run-json.md`.
@@ -222,11 +199,7 @@ impl<'a> JsonReport<'a> {
         JsonReport {
             scenario: &r.scenario,
             seed: r.seed,
-            params: r
-                .overrides
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect(),
+            params: r.overrides.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
             trace_hash: &r.trace_hash,
             outcome: outcome_name(r.outcome).to_string(),
             events: r.stats.events,
@@ -264,12 +237,7 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     let s = &r.stats;
     let rate = s.messages_delivered as f64 / wall_time.as_secs_f64().max(1e-9);
     println!("scenario    {} (seed {})", r.scenario, r.seed);
-    println!(
-        "outcome     {} at {} virtual, {} wall",
-        outcome_name(r.outcome),
-        r.sim_time,
-        human(wall_time)
-    );
+    println!("outcome     {} at {} virtual, {} wall", outcome_name(r.outcome), r.sim_time, human(wall_time));
     println!("trace hash  {}", r.trace_hash);
     println!("events      {}", s.events);
     println!(
@@ -313,11 +281,7 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
         println!("checks      all held");
     } else {
         let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        let (on, off) = if red {
-            ("\x1b[31m", "\x1b[0m")
-        } else {
-            ("", "")
-        };
+        let (on, off) = if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
         println!("checks      {on}{} VIOLATED{off}", r.violations.len());
         for v in &r.violations {
             println!("  ✗ {} at {}: {}", v.property, v.time, v.message);

@@ -49,10 +49,7 @@ pub struct Injection {
 impl Flood {
     /// A node that will see values `0..values`, and inject `injections`.
     pub fn new(values: u32, injections: Vec<Injection>) -> Flood {
-        Flood {
-            seen: vec![0; (values as usize).div_ceil(64)],
-            injections,
-        }
+        Flood { seen: vec![0; (values as usize).div_ceil(64)], injections }
     }
 
     /// True if the node has seen `value`.
@@ -165,10 +162,7 @@ mod tests {
             .nodes(10, move |id| {
                 let injections = (0..values)
                     .filter(|v| v % 10 == id.as_u32())
-                    .map(|v| Injection {
-                        value: v,
-                        at: SimTime::from_millis(u64::from(v) + 1),
-                    })
+                    .map(|v| Injection { value: v, at: SimTime::from_millis(u64::from(v) + 1) })
                     .collect();
                 Flood::new(values, injections)
             })
@@ -177,10 +171,7 @@ mod tests {
         assert_eq!(sim.run(), Outcome::Quiescent);
         for n in 0..10 {
             let node = sim.node(NodeId::new(n)).expect("no crashes");
-            assert!(
-                (0..values).all(|v| node.has_seen(v)),
-                "node {n} missed a value"
-            );
+            assert!((0..values).all(|v| node.has_seen(v)), "node {n} missed a value");
         }
         // Ring of 10: 10 links, so 2*10 - 10 + 1 = 11 messages per value.
         assert_eq!(sim.stats().messages_delivered, expected_messages(10, 10, 5));

@@ -38,14 +38,7 @@ pub enum PingPong {
 impl PingPong {
     /// The node with id `id` in a ping-pong of `round_trips` round trips.
     pub fn new(id: NodeId, round_trips: u64) -> PingPong {
-        if id == PINGER {
-            PingPong::Pinger {
-                round_trips,
-                sent_at: SimTime::ZERO,
-            }
-        } else {
-            PingPong::Ponger
-        }
+        if id == PINGER { PingPong::Pinger { round_trips, sent_at: SimTime::ZERO } } else { PingPong::Ponger }
     }
 }
 
@@ -88,10 +81,7 @@ impl Node for PingPong {
     type Durable = ();
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
-        if let PingPong::Pinger {
-            round_trips,
-            sent_at,
-        } = self
+        if let PingPong::Pinger { round_trips, sent_at } = self
             && *round_trips > 0
         {
             *sent_at = ctx.now();
@@ -102,13 +92,7 @@ impl Node for PingPong {
     fn on_message(&mut self, from: NodeId, msg: Message, ctx: &mut Ctx<'_, Self>) {
         match (self, msg) {
             (PingPong::Ponger, Message::Ping { seq }) => ctx.send(from, Message::Pong { seq }),
-            (
-                PingPong::Pinger {
-                    round_trips,
-                    sent_at,
-                },
-                Message::Pong { seq },
-            ) => {
+            (PingPong::Pinger { round_trips, sent_at }, Message::Pong { seq }) => {
                 let now = ctx.now();
                 ctx.metrics().record(ROUND_TRIP, now - *sent_at);
                 ctx.metrics().count(ROUND_TRIPS);
@@ -138,9 +122,7 @@ mod tests {
     fn every_round_trip_completes_and_takes_two_hops() {
         let ms = Duration::from_millis;
         let mut sim = Sim::builder(3)
-            .link(LinkModel::new(
-                Latency::uniform(ms(1), ms(10)).expect("valid range"),
-            ))
+            .link(LinkModel::new(Latency::uniform(ms(1), ms(10)).expect("valid range")))
             .nodes(2, |id| PingPong::new(id, 500))
             .build()
             .expect("valid simulation");
@@ -148,9 +130,6 @@ mod tests {
         assert_eq!(sim.stats().messages_delivered, 1000);
         let rtt = &sim.metrics().summary().histograms[ROUND_TRIP];
         assert_eq!(rtt.count, 500);
-        assert!(
-            rtt.min_ns >= 2_000_000 && rtt.max_ns < 20_000_000,
-            "{rtt:?}"
-        );
+        assert!(rtt.min_ns >= 2_000_000 && rtt.max_ns < 20_000_000, "{rtt:?}");
     }
 }

@@ -75,10 +75,7 @@ pub enum ScenarioError {
 }
 
 fn suggest(suggestion: &Option<String>) -> String {
-    suggestion
-        .as_ref()
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default()
+    suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
 }
 
 /// The valid name closest to `name`, if it is close enough to be a typo.
@@ -113,14 +110,8 @@ mod tests {
 
     #[test]
     fn typos_get_suggestions_and_strangers_do_not() {
-        assert_eq!(
-            closest("ping-pnog", ["ping-pong", "flood"]),
-            Some("ping-pong".into())
-        );
-        assert_eq!(
-            closest("flod", ["ping-pong", "flood"]),
-            Some("flood".into())
-        );
+        assert_eq!(closest("ping-pnog", ["ping-pong", "flood"]), Some("ping-pong".into()));
+        assert_eq!(closest("flod", ["ping-pong", "flood"]), Some("flood".into()));
         assert_eq!(closest("raft", ["ping-pong", "flood"]), None);
     }
 }

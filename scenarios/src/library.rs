@@ -48,14 +48,11 @@ pub fn library() -> &'static [Scenario] {
 
 /// The built-in scenario called `name`.
 pub fn find(name: &str) -> Result<&'static Scenario, ScenarioError> {
-    LIBRARY
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ScenarioError::UnknownScenario {
-            name: name.to_string(),
-            suggestion: closest(name, LIBRARY.iter().map(|s| s.name)),
-            valid: LIBRARY.iter().map(|s| s.name.to_string()).collect(),
-        })
+    LIBRARY.iter().find(|s| s.name == name).ok_or_else(|| ScenarioError::UnknownScenario {
+        name: name.to_string(),
+        suggestion: closest(name, LIBRARY.iter().map(|s| s.name)),
+        valid: LIBRARY.iter().map(|s| s.name.to_string()).collect(),
+    })
 }
 
 static LIBRARY: &[Scenario] = &[
@@ -67,10 +64,7 @@ static LIBRARY: &[Scenario] = &[
             name: "round_trips",
             help: "how many request/answer round trips node 0 makes",
             default: "1000",
-            kind: ParamKind::Count {
-                min: 0,
-                max: 1_000_000_000,
-            },
+            kind: ParamKind::Count { min: 0, max: 1_000_000_000 },
         }],
         runner: run_ping_pong,
     },
@@ -83,19 +77,13 @@ static LIBRARY: &[Scenario] = &[
                 name: "nodes",
                 help: "how many nodes",
                 default: "100",
-                kind: ParamKind::Count {
-                    min: 2,
-                    max: 1_000_000,
-                },
+                kind: ParamKind::Count { min: 2, max: 1_000_000 },
             },
             ParamSpec {
                 name: "values",
                 help: "how many values are injected, one per millisecond at random nodes",
                 default: "1000",
-                kind: ParamKind::Count {
-                    min: 0,
-                    max: 1_000_000,
-                },
+                kind: ParamKind::Count { min: 0, max: 1_000_000 },
             },
             ParamSpec {
                 name: "topology",
@@ -133,14 +121,7 @@ fn run_ping_pong(params: &Params, options: &RunOptions) -> Result<RunReport, Sce
             message: format!("{done} of {round_trips} round trips completed"),
         });
     }
-    Ok(report(
-        "ping-pong",
-        params,
-        options,
-        &sim,
-        outcome,
-        violations,
-    ))
+    Ok(report("ping-pong", params, options, &sim, outcome, violations))
 }
 
 fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
@@ -170,18 +151,14 @@ fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, Scenari
     let mut sim = Sim::builder(options.seed)
         .topology(topology)
         .link(lan_link())
-        .nodes(nodes, move |id: NodeId| {
-            Flood::new(values, injections[id.index()].clone())
-        })
+        .nodes(nodes, move |id: NodeId| Flood::new(values, injections[id.index()].clone()))
         .keep_trace(options.keep_trace)
         .build()?;
     let outcome = sim.run();
 
     let mut violations = Vec::new();
     let adjacency = sim.adjacency();
-    let degree_sum: u64 = (0..nodes as u32)
-        .map(|i| adjacency.degree(NodeId::new(i)) as u64)
-        .sum();
+    let degree_sum: u64 = (0..nodes as u32).map(|i| adjacency.degree(NodeId::new(i)) as u64).sum();
     let expected = flood::expected_messages(nodes as u64, degree_sum / 2, u64::from(values));
     let delivered = sim.stats().messages_delivered;
     if delivered != expected {
@@ -195,10 +172,7 @@ fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, Scenari
     }
     let missing = (0..nodes as u32)
         .map(NodeId::new)
-        .filter(|id| {
-            sim.node(*id)
-                .is_none_or(|n| !(0..values).all(|v| n.has_seen(v)))
-        })
+        .filter(|id| sim.node(*id).is_none_or(|n| !(0..values).all(|v| n.has_seen(v))))
         .count();
     if missing > 0 {
         violations.push(Violation {

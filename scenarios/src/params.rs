@@ -52,16 +52,14 @@ impl ParamSpec {
                     Err(bad(format!("a whole number from {min} to {max}")))
                 }
             }
-            ParamKind::Choice(options) => options
-                .iter()
-                .find(|o| **o == value)
-                .map(|o| ParamValue::Choice(o))
-                .ok_or_else(|| {
+            ParamKind::Choice(options) => {
+                options.iter().find(|o| **o == value).map(|o| ParamValue::Choice(o)).ok_or_else(|| {
                     let hint = closest(value, options.iter().copied())
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default();
                     bad(format!("one of {}{hint}", options.join(", ")))
-                }),
+                })
+            }
         }
     }
 }
@@ -92,26 +90,18 @@ impl Params {
     ) -> Result<Params, ScenarioError> {
         let mut values = BTreeMap::new();
         for spec in specs {
-            values.insert(
-                spec.name,
-                spec.parse(spec.default).expect("defaults are valid"),
-            );
+            values.insert(spec.name, spec.parse(spec.default).expect("defaults are valid"));
         }
         for (key, value) in sets {
-            let spec = specs.iter().find(|s| s.name == key).ok_or_else(|| {
-                ScenarioError::UnknownParam {
-                    scenario: scenario.to_string(),
-                    name: key.clone(),
-                    suggestion: closest(key, specs.iter().map(|s| s.name)),
-                    valid: specs.iter().map(|s| s.name.to_string()).collect(),
-                }
+            let spec = specs.iter().find(|s| s.name == key).ok_or_else(|| ScenarioError::UnknownParam {
+                scenario: scenario.to_string(),
+                name: key.clone(),
+                suggestion: closest(key, specs.iter().map(|s| s.name)),
+                valid: specs.iter().map(|s| s.name.to_string()).collect(),
             })?;
             values.insert(spec.name, spec.parse(value)?);
         }
-        Ok(Params {
-            values,
-            overrides: sets.to_vec(),
-        })
+        Ok(Params { values, overrides: sets.to_vec() })
     }
 
     /// The whole-number parameter `name`.

@@ -130,14 +130,8 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
     /// Adds `count` nodes of the role `role`, named `role-0`, `role-1`, …
     /// (numbered within the role). `factory` makes each one, at the start and
     /// at every restart.
-    pub fn role(
-        mut self,
-        role: &str,
-        count: usize,
-        factory: impl FnMut(NodeId) -> N + 'static,
-    ) -> Self {
-        self.roles
-            .push((role.to_string(), count, Box::new(factory)));
+    pub fn role(mut self, role: &str, count: usize, factory: impl FnMut(NodeId) -> N + 'static) -> Self {
+        self.roles.push((role.to_string(), count, Box::new(factory)));
         self
     }
 
@@ -245,26 +239,18 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             return Err(BuildError::TooManyNodes(count));
         }
         let check_node = |what: String, node: NodeId| {
-            if node.index() < count {
-                Ok(())
-            } else {
-                Err(BuildError::UnknownNode { what, node, count })
-            }
+            if node.index() < count { Ok(()) } else { Err(BuildError::UnknownNode { what, node, count }) }
         };
         self.default_link
             .validate()
-            .map_err(|problem| BuildError::BadLink {
-                which: "default".into(),
-                problem,
-            })?;
+            .map_err(|problem| BuildError::BadLink { which: "default".into(), problem })?;
         let mut configured = BTreeMap::new();
         for (a, b, model) in self.links {
             check_node(format!("link {a} -> {b}"), a)?;
             check_node(format!("link {a} -> {b}"), b)?;
-            model.validate().map_err(|problem| BuildError::BadLink {
-                which: format!("{a} -> {b}"),
-                problem,
-            })?;
+            model
+                .validate()
+                .map_err(|problem| BuildError::BadLink { which: format!("{a} -> {b}"), problem })?;
             configured.insert((a, b), model);
         }
         for (i, (_, fault)) in self.faults.iter().enumerate() {
@@ -272,17 +258,12 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
                 check_node(format!("fault #{i} ({fault:?})"), node)?;
             }
             match fault {
-                Fault::ClockSkew { drift_ppm, .. }
-                    if !(drift_ppm.is_finite() && *drift_ppm > -1e6) =>
-                {
+                Fault::ClockSkew { drift_ppm, .. } if !(drift_ppm.is_finite() && *drift_ppm > -1e6) => {
                     return Err(BuildError::BadDrift(*drift_ppm));
                 }
-                Fault::DegradeLink { a, b, link } => {
-                    link.validate().map_err(|problem| BuildError::BadLink {
-                        which: format!("degraded {a} <-> {b}"),
-                        problem,
-                    })?
-                }
+                Fault::DegradeLink { a, b, link } => link.validate().map_err(|problem| {
+                    BuildError::BadLink { which: format!("degraded {a} <-> {b}"), problem }
+                })?,
                 _ => {}
             }
         }
@@ -290,9 +271,7 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             check_node("node_processing_delay".into(), *node)?;
         }
 
-        let adjacency = self
-            .topology
-            .resolve(count, &mut stream_rng(self.seed, Stream::Setup))?;
+        let adjacency = self.topology.resolve(count, &mut stream_rng(self.seed, Stream::Setup))?;
 
         let mut info = Vec::with_capacity(count);
         let mut factories = Vec::with_capacity(self.roles.len());
@@ -300,10 +279,7 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
         for (role_index, (role, role_count, factory)) in self.roles.into_iter().enumerate() {
             for k in 0..role_count {
                 let id = NodeId::new(nodes.len() as u32);
-                info.push(NodeInfo {
-                    name: format!("{role}-{k}"),
-                    role: role.clone(),
-                });
+                info.push(NodeInfo { name: format!("{role}-{k}"), role: role.clone() });
                 nodes.push(NodeSlot {
                     node: None,
                     status: crate::NodeStatus::Crashed,
@@ -368,14 +344,7 @@ impl<N: Node, Q: QueueKind> std::fmt::Debug for SimBuilder<N, Q> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SimBuilder")
             .field("seed", &self.seed)
-            .field(
-                "roles",
-                &self
-                    .roles
-                    .iter()
-                    .map(|(r, n, _)| (r, n))
-                    .collect::<Vec<_>>(),
-            )
+            .field("roles", &self.roles.iter().map(|(r, n, _)| (r, n)).collect::<Vec<_>>())
             .field("topology", &self.topology)
             .field("faults", &self.faults.len())
             .finish_non_exhaustive()

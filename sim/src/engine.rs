@@ -24,8 +24,7 @@ use crate::network::{Adjacency, Latency, LinkModel};
 use crate::node::{Ctx, Effect, LocalClock, Node, TimerId};
 use crate::queue::{Calendar, EventQueue, QueueKind};
 use crate::trace::{
-    DropReason, NodeInfo, RunHash, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader,
-    TraceKind,
+    DropReason, NodeInfo, RunHash, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader, TraceKind,
 };
 use crate::{Metrics, NodeId, SimTime};
 
@@ -66,24 +65,10 @@ pub struct Sim<N: Node, Q: QueueKind = Calendar> {
 /// delivery moves the message into the queue and allocates nothing.
 #[derive(Debug)]
 pub(crate) enum Event<N: Node> {
-    Start {
-        node: NodeId,
-    },
-    Deliver {
-        id: u64,
-        from: NodeId,
-        to: NodeId,
-        epoch: u32,
-        msg: N::Message,
-    },
-    Timer {
-        node: NodeId,
-        id: TimerId,
-        timer: N::Timer,
-    },
-    Fault {
-        index: u32,
-    },
+    Start { node: NodeId },
+    Deliver { id: u64, from: NodeId, to: NodeId, epoch: u32, msg: N::Message },
+    Timer { node: NodeId, id: TimerId, timer: N::Timer },
+    Fault { index: u32 },
 }
 
 /// Whether a node is running.
@@ -150,10 +135,7 @@ impl Links {
         if self.degraded.is_empty() && self.configured.is_empty() {
             return &self.default;
         }
-        self.degraded
-            .get(&(from, to))
-            .or_else(|| self.configured.get(&(from, to)))
-            .unwrap_or(&self.default)
+        self.degraded.get(&(from, to)).or_else(|| self.configured.get(&(from, to))).unwrap_or(&self.default)
     }
 }
 
@@ -168,11 +150,7 @@ pub(crate) struct Partition {
 
 impl Partition {
     pub fn new(nodes: usize) -> Partition {
-        Partition {
-            side: vec![0; nodes],
-            partitioned: false,
-            cuts: BTreeSet::new(),
-        }
+        Partition { side: vec![0; nodes], partitioned: false, cuts: BTreeSet::new() }
     }
 
     #[inline]
@@ -211,10 +189,7 @@ impl RunStats {
 
     /// Messages lost for `reason`.
     pub fn dropped(&self, reason: DropReason) -> u64 {
-        let index = DropReason::ALL
-            .iter()
-            .position(|r| *r == reason)
-            .expect("every reason is listed");
+        let index = DropReason::ALL.iter().position(|r| *r == reason).expect("every reason is listed");
         self.messages_dropped_by_reason[index]
     }
 }
@@ -355,9 +330,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// The node's state, or `None` while it is crashed. For tests and
     /// debugging: checks should fold over observations instead.
     pub fn node(&self, id: NodeId) -> Option<&N> {
-        self.nodes
-            .get(id.index())
-            .and_then(|slot| slot.node.as_ref())
+        self.nodes.get(id.index()).and_then(|slot| slot.node.as_ref())
     }
 
     /// The node's durable storage.
@@ -417,10 +390,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 seed: self.seed,
                 nodes: self.info.clone(),
             },
-            footer: TraceFooter {
-                events: self.stats.events,
-                trace_hash: self.hash.to_string(),
-            },
+            footer: TraceFooter { events: self.stats.events, trace_hash: self.hash.to_string() },
             events,
         })
     }
@@ -438,11 +408,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// skipped silently.
     pub fn step(&mut self) -> Option<Step<'_, N::Observation>> {
         let handled = self.step_inner(SimTime::MAX)?;
-        Some(Step {
-            time: self.now,
-            handled,
-            observations: &self.observations,
-        })
+        Some(Step { time: self.now, handled, observations: &self.observations })
     }
 
     /// Runs until nothing is left to happen, the builder's time limit, or
@@ -487,21 +453,11 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 return None;
             }
             let (time, _seq, event) = self.queue.pop()?;
-            assert!(
-                time >= self.now,
-                "time went backwards: {time} < {}",
-                self.now
-            );
+            assert!(time >= self.now, "time went backwards: {time} < {}", self.now);
             self.now = time;
             self.events_handled += 1;
             let handled = match event {
-                Event::Deliver {
-                    id,
-                    from,
-                    to,
-                    epoch,
-                    msg,
-                } => self.deliver(id, from, to, epoch, msg),
+                Event::Deliver { id, from, to, epoch, msg } => self.deliver(id, from, to, epoch, msg),
                 Event::Timer { node, id, timer } => self.fire_timer(node, id, timer),
                 Event::Start { node } => Some(self.start(node)),
                 Event::Fault { index } => {
@@ -530,21 +486,13 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         self.stats.events += 1;
         hash(&mut self.hash);
         if let Some(trace) = &mut self.trace {
-            trace.push(TraceEvent {
-                time: self.now,
-                kind: event(),
-            });
+            trace.push(TraceEvent { time: self.now, kind: event() });
         }
     }
 
     pub(crate) fn schedule_starts(&mut self) {
         for i in 0..self.nodes.len() {
-            self.push(
-                SimTime::ZERO,
-                Event::Start {
-                    node: NodeId::new(i as u32),
-                },
-            );
+            self.push(SimTime::ZERO, Event::Start { node: NodeId::new(i as u32) });
         }
     }
 
@@ -572,14 +520,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         Handled::Started(node)
     }
 
-    fn deliver(
-        &mut self,
-        id: u64,
-        from: NodeId,
-        to: NodeId,
-        epoch: u32,
-        msg: N::Message,
-    ) -> Option<Handled> {
+    fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, epoch: u32, msg: N::Message) -> Option<Handled> {
         self.in_flight -= 1;
         let slot = &mut self.nodes[to.index()];
         if slot.epoch != epoch || slot.status == NodeStatus::Crashed {
@@ -593,13 +534,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 return Some(self.drop_message(id, from, to, DropReason::PausedOverflow));
             }
             slot.held_messages += 1;
-            slot.held.push(Event::Deliver {
-                id,
-                from,
-                to,
-                epoch,
-                msg,
-            });
+            slot.held.push(Event::Deliver { id, from, to, epoch, msg });
             self.in_flight += 1;
             return Some(Handled::Deferred);
         }
@@ -610,16 +545,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
             if slot.busy_until > self.now {
                 let at = slot.busy_until;
                 self.in_flight += 1;
-                self.push(
-                    at,
-                    Event::Deliver {
-                        id,
-                        from,
-                        to,
-                        epoch,
-                        msg,
-                    },
-                );
+                self.push(at, Event::Deliver { id, from, to, epoch, msg });
                 return None;
             }
             let mut service = 0;
@@ -644,10 +570,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     }
 
     fn drop_message(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) -> Handled {
-        let index = DropReason::ALL
-            .iter()
-            .position(|r| *r == reason)
-            .expect("every reason is listed");
+        let index = DropReason::ALL.iter().position(|r| *r == reason).expect("every reason is listed");
         self.stats.messages_dropped_by_reason[index] += 1;
         let now = self.now;
         self.record(
@@ -657,19 +580,9 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 h.mix(id);
                 h.mix(index as u64);
             },
-            || TraceKind::Drop {
-                id,
-                from,
-                to,
-                reason,
-            },
+            || TraceKind::Drop { id, from, to, reason },
         );
-        Handled::Dropped {
-            id,
-            from,
-            to,
-            reason,
-        }
+        Handled::Dropped { id, from, to, reason }
     }
 
     fn fire_timer(&mut self, node: NodeId, id: TimerId, timer: N::Timer) -> Option<Handled> {
@@ -691,10 +604,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 h.mix(node.as_u32().into());
                 timer.hash(h);
             },
-            || TraceKind::Timer {
-                node,
-                timer: to_json(&timer),
-            },
+            || TraceKind::Timer { node, timer: to_json(&timer) },
         );
         self.call(node, self.now, |n, ctx| n.on_timer(timer, ctx));
         Some(Handled::TimerFired(node))
@@ -704,12 +614,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// Messages it sends leave at `depart` (later than now if the node has a
     /// processing delay).
     #[inline]
-    fn call(
-        &mut self,
-        node: NodeId,
-        depart: SimTime,
-        handler: impl FnOnce(&mut N, &mut Ctx<'_, N>),
-    ) {
+    fn call(&mut self, node: NodeId, depart: SimTime, handler: impl FnOnce(&mut N, &mut Ctx<'_, N>)) {
         let slot = &mut self.nodes[node.index()];
         let Some(state) = slot.node.as_mut() else {
             return;
@@ -755,10 +660,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                             h.mix(node.as_u32().into());
                             obs.hash(h);
                         },
-                        || TraceKind::Observe {
-                            node,
-                            obs: to_json(&obs),
-                        },
+                        || TraceKind::Observe { node, obs: to_json(&obs) },
                     );
                     self.observations.push((node, obs));
                 }
@@ -783,12 +685,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 h.mix(u64::from(from.as_u32()) << 32 | u64::from(to.as_u32()));
                 msg.hash(h);
             },
-            || TraceKind::Send {
-                id,
-                from,
-                to,
-                msg: to_json(&msg),
-            },
+            || TraceKind::Send { id, from, to, msg: to_json(&msg) },
         );
         if to.index() >= self.nodes.len() || !self.adjacency.is_linked(from, to) {
             self.in_flight -= 1;
@@ -806,8 +703,8 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
             self.drop_message(id, from, to, DropReason::Loss);
             return;
         }
-        let duplicated = link.duplicate_probability > 0.0
-            && self.net_rng.random::<f64>() < link.duplicate_probability;
+        let duplicated =
+            link.duplicate_probability > 0.0 && self.net_rng.random::<f64>() < link.duplicate_probability;
         let epoch = self.nodes[to.index()].epoch;
         if duplicated {
             let copy = self.next_msg_id;
@@ -823,28 +720,10 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 || TraceKind::Duplicate { id, copy },
             );
             let at = self.arrival(from, to, depart, N::message_size(&msg));
-            self.push(
-                at,
-                Event::Deliver {
-                    id: copy,
-                    from,
-                    to,
-                    epoch,
-                    msg: msg.clone(),
-                },
-            );
+            self.push(at, Event::Deliver { id: copy, from, to, epoch, msg: msg.clone() });
         }
         let at = self.arrival(from, to, depart, N::message_size(&msg));
-        self.push(
-            at,
-            Event::Deliver {
-                id,
-                from,
-                to,
-                epoch,
-                msg,
-            },
-        );
+        self.push(at, Event::Deliver { id, from, to, epoch, msg });
     }
 
     /// When a message leaving `from` at `depart` reaches `to`: latency, plus
@@ -861,21 +740,13 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let mut on_wire = depart;
         if limited {
             let transmission = link.transmission_time(size);
-            let free = self
-                .links
-                .free_at
-                .entry((from, to))
-                .or_insert(SimTime::ZERO);
+            let free = self.links.free_at.entry((from, to)).or_insert(SimTime::ZERO);
             on_wire = depart.max(*free) + transmission;
             *free = on_wire;
         }
         let mut at = SimTime::from_nanos(on_wire.as_nanos().saturating_add(latency));
         if fifo {
-            let last = self
-                .links
-                .last_arrival
-                .entry((from, to))
-                .or_insert(SimTime::ZERO);
+            let last = self.links.last_arrival.entry((from, to)).or_insert(SimTime::ZERO);
             at = at.max(*last);
             *last = at;
         }
@@ -895,9 +766,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 h.mix(now.as_nanos());
                 h.write(json.to_string().as_bytes());
             },
-            || TraceKind::Fault {
-                fault: json.clone(),
-            },
+            || TraceKind::Fault { fault: json.clone() },
         );
         match fault {
             Fault::Crash { node } => self.crash(node),
@@ -931,11 +800,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 self.partition.partitioned = false;
                 self.partition.cuts.clear();
             }
-            Fault::ClockSkew {
-                node,
-                offset,
-                drift_ppm,
-            } => {
+            Fault::ClockSkew { node, offset, drift_ppm } => {
                 let slot = &mut self.nodes[node.index()];
                 let reading = slot.clock.read(self.now);
                 let jumped = match offset {
@@ -944,11 +809,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                         SimTime::from_nanos(reading.as_nanos().saturating_sub(d.as_nanos() as u64))
                     }
                 };
-                slot.clock = LocalClock {
-                    anchor_true: self.now,
-                    anchor_local: jumped,
-                    drift_ppm,
-                };
+                slot.clock = LocalClock { anchor_true: self.now, anchor_local: jumped, drift_ppm };
             }
             Fault::SlowNode { node, extra } => self.nodes[node.index()].slowdown = Some(extra),
             Fault::RestoreSpeed { node } => self.nodes[node.index()].slowdown = None,

@@ -54,9 +54,10 @@ impl Metrics {
     #[inline]
     pub fn record(&mut self, name: &'static str, value: Duration) {
         let nanos = u64::try_from(value.as_nanos()).unwrap_or(u64::MAX);
-        let histogram = self.histograms.entry(name).or_insert_with(|| {
-            Histogram::new(3).expect("3 significant digits is a valid precision")
-        });
+        let histogram = self
+            .histograms
+            .entry(name)
+            .or_insert_with(|| Histogram::new(3).expect("3 significant digits is a valid precision"));
         // The histogram resizes itself to fit the value; only a value beyond
         // its representable range (centuries) fails, and is clamped, not lost.
         if histogram.record(nanos).is_err() {
@@ -67,11 +68,7 @@ impl Metrics {
     /// Every counter and histogram, summarised for a report.
     pub fn summary(&self) -> MetricsSummary {
         MetricsSummary {
-            counters: self
-                .counters
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            counters: self.counters.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             histograms: self
                 .histograms
                 .iter()

@@ -109,21 +109,10 @@ pub struct TimerId(pub(crate) u64);
 /// An effect a handler asked for, applied by the engine when it returns.
 #[derive(Debug)]
 pub(crate) enum Effect<N: Node> {
-    Send {
-        to: NodeId,
-        msg: N::Message,
-    },
-    SetTimer {
-        id: TimerId,
-        after: Duration,
-        timer: N::Timer,
-    },
-    CancelTimer {
-        id: TimerId,
-    },
-    Emit {
-        obs: N::Observation,
-    },
+    Send { to: NodeId, msg: N::Message },
+    SetTimer { id: TimerId, after: Duration, timer: N::Timer },
+    CancelTimer { id: TimerId },
+    Emit { obs: N::Observation },
 }
 
 /// A node's local clock: true time, shifted by an offset and running at a
@@ -139,11 +128,8 @@ pub(crate) struct LocalClock {
 }
 
 impl LocalClock {
-    pub const EXACT: LocalClock = LocalClock {
-        anchor_true: SimTime::ZERO,
-        anchor_local: SimTime::ZERO,
-        drift_ppm: 0.0,
-    };
+    pub const EXACT: LocalClock =
+        LocalClock { anchor_true: SimTime::ZERO, anchor_local: SimTime::ZERO, drift_ppm: 0.0 };
 
     /// The local reading at true time `now`.
     pub fn read(&self, now: SimTime) -> SimTime {
@@ -159,11 +145,7 @@ impl LocalClock {
     /// How much true time passes while this clock advances by `local`: a
     /// timer for 100 ms on a clock that runs fast fires early.
     pub fn true_duration(&self, local: Duration) -> Duration {
-        if self.drift_ppm == 0.0 {
-            local
-        } else {
-            local.div_f64(1.0 + self.drift_ppm * 1e-6)
-        }
+        if self.drift_ppm == 0.0 { local } else { local.div_f64(1.0 + self.drift_ppm * 1e-6) }
     }
 }
 
@@ -261,9 +243,6 @@ impl<'a, N: Node> Ctx<'a, N> {
 
 impl<N: Node> std::fmt::Debug for Ctx<'_, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ctx")
-            .field("me", &self.me)
-            .field("now", &self.now)
-            .finish_non_exhaustive()
+        f.debug_struct("Ctx").field("me", &self.me).field("now", &self.now).finish_non_exhaustive()
     }
 }

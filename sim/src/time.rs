@@ -97,22 +97,15 @@ impl Sub for SimTime {
     /// The duration between two times; panics if `rhs` is later, because a
     /// negative interval always means a logic error in the caller.
     fn sub(self, rhs: SimTime) -> Duration {
-        let nanos = self
-            .0
-            .checked_sub(rhs.0)
-            .expect("SimTime subtraction went negative: the right side is later");
+        let nanos =
+            self.0.checked_sub(rhs.0).expect("SimTime subtraction went negative: the right side is later");
         Duration::from_nanos(nanos)
     }
 }
 
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}.{:09}s",
-            self.0 / 1_000_000_000,
-            self.0 % 1_000_000_000
-        )
+        write!(f, "{}.{:09}s", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
     }
 }
 

@@ -198,17 +198,13 @@ pub enum TraceError {
         message: String,
     },
     /// The file is from another trace version.
-    #[error(
-        "line 1: trace version {found} is not supported (this build reads version {TRACE_VERSION})"
-    )]
+    #[error("line 1: trace version {found} is not supported (this build reads version {TRACE_VERSION})")]
     Version {
         /// The version in the file.
         found: u32,
     },
     /// The file ended before its footer.
-    #[error(
-        "the trace ends after {events} events without its footer line (was the run cut short?)"
-    )]
+    #[error("the trace ends after {events} events without its footer line (was the run cut short?)")]
     Truncated {
         /// Events read.
         events: usize,
@@ -244,26 +240,18 @@ impl Trace {
         let first = first?;
         let version: VersionProbe = serde_json::from_str(&first).map_err(|e| parse_err(0, e))?;
         if version.weft_trace != TRACE_VERSION {
-            return Err(TraceError::Version {
-                found: version.weft_trace,
-            });
+            return Err(TraceError::Version { found: version.weft_trace });
         }
         let header: TraceHeader = serde_json::from_str(&first).map_err(|e| parse_err(0, e))?;
         let mut events = Vec::new();
         for (index, line) in lines {
             let line = line?;
             if let Ok(footer) = serde_json::from_str::<TraceFooter>(&line) {
-                return Ok(Trace {
-                    header,
-                    events,
-                    footer,
-                });
+                return Ok(Trace { header, events, footer });
             }
             events.push(serde_json::from_str(&line).map_err(|e| parse_err(index, e))?);
         }
-        Err(TraceError::Truncated {
-            events: events.len(),
-        })
+        Err(TraceError::Truncated { events: events.len() })
     }
 }
 
@@ -377,10 +365,7 @@ mod tests {
                 weft_trace: TRACE_VERSION,
                 scenario: "t".into(),
                 seed: 1,
-                nodes: vec![NodeInfo {
-                    name: "a".into(),
-                    role: "r".into(),
-                }],
+                nodes: vec![NodeInfo { name: "a".into(), role: "r".into() }],
             },
             events: vec![TraceEvent {
                 time: SimTime::from_millis(3),
@@ -391,10 +376,7 @@ mod tests {
                     reason: DropReason::PausedOverflow,
                 },
             }],
-            footer: TraceFooter {
-                events: 1,
-                trace_hash: "0123456789abcdef".into(),
-            },
+            footer: TraceFooter { events: 1, trace_hash: "0123456789abcdef".into() },
         }
     }
 
@@ -403,12 +385,7 @@ mod tests {
         let mut out = Vec::new();
         sample().write_jsonl(&mut out).expect("write to a Vec");
         let text = String::from_utf8(out.clone()).expect("utf8");
-        assert!(
-            text.lines()
-                .nth(1)
-                .expect("event line")
-                .contains(r#""reason":"paused-overflow""#)
-        );
+        assert!(text.lines().nth(1).expect("event line").contains(r#""reason":"paused-overflow""#));
         assert_eq!(Trace::read_jsonl(&out[..]).expect("read back"), sample());
     }
 
@@ -416,23 +393,15 @@ mod tests {
     fn bad_lines_are_located() {
         let mut out = Vec::new();
         sample().write_jsonl(&mut out).expect("write");
-        let text = String::from_utf8(out)
-            .expect("utf8")
-            .replace(r#""kind":"drop""#, r#""kind":"dorp""#);
+        let text = String::from_utf8(out).expect("utf8").replace(r#""kind":"drop""#, r#""kind":"dorp""#);
         match Trace::read_jsonl(text.as_bytes()) {
             Err(TraceError::Parse { line, .. }) => assert_eq!(line, 2),
             other => panic!("expected a parse error on line 2, got {other:?}"),
         }
         let truncated: String = text.lines().take(1).collect::<Vec<_>>().join("\n");
-        assert!(matches!(
-            Trace::read_jsonl(truncated.as_bytes()),
-            Err(TraceError::Truncated { .. })
-        ));
+        assert!(matches!(Trace::read_jsonl(truncated.as_bytes()), Err(TraceError::Truncated { .. })));
         let future = r#"{"weft_trace": 99, "scenario": "x", "seed": 0, "nodes": []}"#;
-        assert!(matches!(
-            Trace::read_jsonl(future.as_bytes()),
-            Err(TraceError::Version { found: 99 })
-        ));
+        assert!(matches!(Trace::read_jsonl(future.as_bytes()), Err(TraceError::Version { found: 99 })));
     }
 
     #[test]

@@ -92,11 +92,8 @@ impl Latency {
     /// Normal with the given mean and standard deviation, clamped at zero
     /// (a message cannot arrive before it was sent).
     pub fn normal(mean: Duration, std_dev: Duration) -> Result<Latency, LatencyError> {
-        let dist =
-            Normal::new(secs(mean), secs(std_dev)).map_err(|_| LatencyError::NotPositive {
-                what: "normal std_dev",
-                value: secs(std_dev),
-            })?;
+        let dist = Normal::new(secs(mean), secs(std_dev))
+            .map_err(|_| LatencyError::NotPositive { what: "normal std_dev", value: secs(std_dev) })?;
         Ok(Latency(Shape::Normal(dist)))
     }
 
@@ -106,20 +103,16 @@ impl Latency {
     pub fn log_normal(median: Duration, sigma: f64) -> Result<Latency, LatencyError> {
         let median_s = positive("log-normal median", secs(median))?;
         let sigma = positive("log-normal sigma", sigma)?;
-        let dist = LogNormal::new(median_s.ln(), sigma).map_err(|_| LatencyError::NotPositive {
-            what: "log-normal sigma",
-            value: sigma,
-        })?;
+        let dist = LogNormal::new(median_s.ln(), sigma)
+            .map_err(|_| LatencyError::NotPositive { what: "log-normal sigma", value: sigma })?;
         Ok(Latency(Shape::LogNormal(dist, median_s, sigma)))
     }
 
     /// Exponential with the given mean: memoryless waiting times.
     pub fn exponential(mean: Duration) -> Result<Latency, LatencyError> {
         let mean_s = positive("exponential mean", secs(mean))?;
-        let dist = Exp::new(1.0 / mean_s).map_err(|_| LatencyError::NotPositive {
-            what: "exponential mean",
-            value: mean_s,
-        })?;
+        let dist = Exp::new(1.0 / mean_s)
+            .map_err(|_| LatencyError::NotPositive { what: "exponential mean", value: mean_s })?;
         Ok(Latency(Shape::Exponential(dist, duration_to_nanos(mean))))
     }
 
@@ -128,15 +121,9 @@ impl Latency {
     pub fn pareto(scale: Duration, shape: f64) -> Result<Latency, LatencyError> {
         let scale_s = positive("pareto scale", secs(scale))?;
         let shape = positive("pareto shape", shape)?;
-        let dist = Pareto::new(scale_s, shape).map_err(|_| LatencyError::NotPositive {
-            what: "pareto shape",
-            value: shape,
-        })?;
-        Ok(Latency(Shape::Pareto(
-            dist,
-            duration_to_nanos(scale),
-            shape,
-        )))
+        let dist = Pareto::new(scale_s, shape)
+            .map_err(|_| LatencyError::NotPositive { what: "pareto shape", value: shape })?;
+        Ok(Latency(Shape::Pareto(dist, duration_to_nanos(scale), shape)))
     }
 
     /// A weighted mixture: each sample first picks a component with
@@ -207,11 +194,9 @@ impl fmt::Display for Latency {
                 Duration::from_secs_f64(n.mean()),
                 Duration::from_secs_f64(n.std_dev())
             ),
-            Shape::LogNormal(_, median, sigma) => write!(
-                f,
-                "lognormal median={:?} sigma={sigma}",
-                Duration::from_secs_f64(*median)
-            ),
+            Shape::LogNormal(_, median, sigma) => {
+                write!(f, "lognormal median={:?} sigma={sigma}", Duration::from_secs_f64(*median))
+            }
             Shape::Exponential(_, mean) => write!(f, "exponential mean={:?}", d(*mean)),
             Shape::Pareto(_, scale, shape) => {
                 write!(f, "pareto scale={:?} shape={shape}", d(*scale))
@@ -236,11 +221,7 @@ fn secs(d: Duration) -> f64 {
 }
 
 fn positive(what: &'static str, value: f64) -> Result<f64, LatencyError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(LatencyError::NotPositive { what, value })
-    }
+    if value.is_finite() && value > 0.0 { Ok(value) } else { Err(LatencyError::NotPositive { what, value }) }
 }
 
 /// Seconds to nanoseconds, clamping negatives (a normal's left tail) to zero
@@ -276,23 +257,15 @@ mod tests {
         assert!(Latency::log_normal(ms(0), 1.0).is_err());
         assert!(Latency::pareto(ms(1), -1.0).is_err());
         assert!(Latency::exponential(ms(0)).is_err());
-        assert_eq!(
-            Latency::mixture(vec![]).unwrap_err(),
-            LatencyError::BadMixture
-        );
+        assert_eq!(Latency::mixture(vec![]).unwrap_err(), LatencyError::BadMixture);
     }
 
     #[test]
     fn mixture_follows_its_weights() {
-        let l = Latency::mixture(vec![
-            (0.9, Latency::constant(ms(1))),
-            (0.1, Latency::constant(ms(100))),
-        ])
-        .expect("valid mixture");
+        let l = Latency::mixture(vec![(0.9, Latency::constant(ms(1))), (0.1, Latency::constant(ms(100)))])
+            .expect("valid mixture");
         let mut rng = stream_rng(9, Stream::Network);
-        let slow = (0..100_000)
-            .filter(|_| l.sample(&mut rng) == ms(100))
-            .count();
+        let slow = (0..100_000).filter(|_| l.sample(&mut rng) == ms(100)).count();
         // Binomial(100_000, 0.1): sd ~ 95; allow 5 sd.
         assert!((9_525..=10_475).contains(&slow), "slow = {slow}");
     }
@@ -302,10 +275,7 @@ mod tests {
         let l = Latency::exponential(ms(10)).expect("valid");
         let mut rng = stream_rng(5, Stream::Network);
         let n = 100_000;
-        let mean = (0..n)
-            .map(|_| l.sample(&mut rng).as_secs_f64())
-            .sum::<f64>()
-            / n as f64;
+        let mean = (0..n).map(|_| l.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64;
         assert!((mean - 0.010).abs() < 0.0005, "mean = {mean}");
     }
 
@@ -314,9 +284,6 @@ mod tests {
         let l = Latency::normal(ms(1), ms(5)).expect("valid");
         let mut rng = stream_rng(5, Stream::Network);
         let zeros = (0..10_000).filter(|_| l.sample(&mut rng).is_zero()).count();
-        assert!(
-            zeros > 1000,
-            "a wide normal clamps many samples to zero: {zeros}"
-        );
+        assert!(zeros > 1000, "a wide normal clamps many samples to zero: {zeros}");
     }
 }

@@ -101,8 +101,7 @@ impl LinkModel {
         match self.bandwidth_bytes_per_sec {
             None => Duration::ZERO,
             Some(bw) => Duration::from_nanos(
-                u64::try_from(u128::from(bytes) * 1_000_000_000 / u128::from(bw))
-                    .unwrap_or(u64::MAX),
+                u64::try_from(u128::from(bytes) * 1_000_000_000 / u128::from(bw)).unwrap_or(u64::MAX),
             ),
         }
     }

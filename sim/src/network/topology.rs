@@ -60,9 +60,7 @@ pub enum TopologyError {
     #[error("edge ({0}, {1}) names a node outside 0..{2}")]
     UnknownNode(NodeId, NodeId, usize),
     /// A random-regular graph of that degree cannot exist on that many nodes.
-    #[error(
-        "no {degree}-regular graph on {nodes} nodes (need degree < nodes and nodes*degree even)"
-    )]
+    #[error("no {degree}-regular graph on {nodes} nodes (need degree < nodes and nodes*degree even)")]
     ImpossibleRegular {
         /// Requested degree.
         degree: u32,
@@ -119,10 +117,7 @@ impl Topology {
             }
             Topology::RingWithMatching => {
                 if n % 2 != 0 || n < 4 {
-                    return Err(TopologyError::ImpossibleRegular {
-                        degree: 3,
-                        nodes: n,
-                    });
+                    return Err(TopologyError::ImpossibleRegular { degree: 3, nodes: n });
                 }
                 for i in 0..n {
                     link(i, (i + 1) % n);
@@ -154,20 +149,13 @@ impl Topology {
             list.sort_unstable();
             list.dedup();
         }
-        Ok(Adjacency {
-            nodes,
-            lists: Some(lists),
-        })
+        Ok(Adjacency { nodes, lists: Some(lists) })
     }
 }
 
 /// The pairing model: give each node `degree` stubs, shuffle, pair them up,
 /// and retry until the result has no self-loops or repeated edges.
-fn random_regular(
-    n: usize,
-    degree: u32,
-    rng: &mut ChaCha8Rng,
-) -> Result<Vec<(usize, usize)>, TopologyError> {
+fn random_regular(n: usize, degree: u32, rng: &mut ChaCha8Rng) -> Result<Vec<(usize, usize)>, TopologyError> {
     let d = degree as usize;
     if d >= n || (n * d) % 2 != 0 {
         return Err(TopologyError::ImpossibleRegular { degree, nodes: n });
@@ -177,10 +165,8 @@ fn random_regular(
     // (probability about e^{-(d²-1)/4}); the bound keeps a bad request finite.
     for _ in 0..10_000 {
         stubs.shuffle(rng);
-        let mut edges: Vec<(usize, usize)> = stubs
-            .chunks_exact(2)
-            .map(|p| (p[0].min(p[1]), p[0].max(p[1])))
-            .collect();
+        let mut edges: Vec<(usize, usize)> =
+            stubs.chunks_exact(2).map(|p| (p[0].min(p[1]), p[0].max(p[1]))).collect();
         edges.sort_unstable();
         let simple = edges.iter().all(|(a, b)| a != b) && edges.windows(2).all(|w| w[0] != w[1]);
         if simple {
@@ -236,11 +222,7 @@ impl Adjacency {
     /// The neighbours of `node`, in increasing order.
     pub fn neighbours(&self, node: NodeId) -> Neighbours<'_> {
         match &self.lists {
-            None => Neighbours::Mesh {
-                next: 0,
-                end: self.nodes as u32,
-                skip: node.as_u32(),
-            },
+            None => Neighbours::Mesh { next: 0, end: self.nodes as u32, skip: node.as_u32() },
             Some(lists) => Neighbours::Listed(lists[node.index()].iter()),
         }
     }
@@ -256,11 +238,9 @@ impl Adjacency {
     /// Every link once, as `(a, b)` with `a < b`. For a mesh this is
     /// `n(n-1)/2` pairs: only call it for drawing small networks.
     pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
-        (0..self.nodes as u32).map(NodeId::new).flat_map(move |a| {
-            self.neighbours(a)
-                .filter(move |b| a < *b)
-                .map(move |b| (a, b))
-        })
+        (0..self.nodes as u32)
+            .map(NodeId::new)
+            .flat_map(move |a| self.neighbours(a).filter(move |b| a < *b).map(move |b| (a, b)))
     }
 }
 
@@ -301,17 +281,13 @@ mod tests {
     use crate::rng::{Stream, stream_rng};
 
     fn resolve(t: Topology, n: usize) -> Adjacency {
-        t.resolve(n, &mut stream_rng(1, Stream::Setup))
-            .expect("valid topology")
+        t.resolve(n, &mut stream_rng(1, Stream::Setup)).expect("valid topology")
     }
 
     #[test]
     fn mesh_is_implicit_and_complete() {
         let mesh = resolve(Topology::Mesh, 4);
-        let n2: Vec<_> = mesh
-            .neighbours(NodeId::new(2))
-            .map(|n| n.as_u32())
-            .collect();
+        let n2: Vec<_> = mesh.neighbours(NodeId::new(2)).map(|n| n.as_u32()).collect();
         assert_eq!(n2, [0, 1, 3]);
         assert_eq!(mesh.edges().count(), 6);
         assert!(!mesh.is_linked(NodeId::new(1), NodeId::new(1)));
@@ -332,25 +308,14 @@ mod tests {
 
     #[test]
     fn random_graphs_are_regular_and_simple() {
-        for t in [
-            Topology::RandomRegular { degree: 4 },
-            Topology::RingWithMatching,
-        ] {
+        for t in [Topology::RandomRegular { degree: 4 }, Topology::RingWithMatching] {
             let g = resolve(t.clone(), 100);
-            let want = if t == Topology::RingWithMatching {
-                3
-            } else {
-                4
-            };
+            let want = if t == Topology::RingWithMatching { 3 } else { 4 };
             for i in 0..100 {
                 assert_eq!(g.degree(NodeId::new(i)), want, "{t:?} node {i}");
             }
         }
-        assert!(
-            Topology::RandomRegular { degree: 3 }
-                .resolve(5, &mut stream_rng(1, Stream::Setup))
-                .is_err()
-        );
+        assert!(Topology::RandomRegular { degree: 3 }.resolve(5, &mut stream_rng(1, Stream::Setup)).is_err());
     }
 
     #[test]

@@ -14,9 +14,7 @@ pub struct HeapQueue<E> {
 
 impl<E> Default for HeapQueue<E> {
     fn default() -> Self {
-        HeapQueue {
-            heap: BinaryHeap::new(),
-        }
+        HeapQueue { heap: BinaryHeap::new() }
     }
 }
 

@@ -78,9 +78,7 @@ mod tests {
 
     /// Pushes `(delay, payload)` pairs interleaved with pops, in both queues,
     /// and checks they agree with each other and with a sorted reference.
-    fn check_against_reference<Q: EventQueue<u32>>(
-        ops: &[(u64, bool)],
-    ) -> Vec<(SimTime, u64, u32)> {
+    fn check_against_reference<Q: EventQueue<u32>>(ops: &[(u64, bool)]) -> Vec<(SimTime, u64, u32)> {
         let mut q = Q::default();
         let mut now = SimTime::ZERO;
         let mut seq = 0;

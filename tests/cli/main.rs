@@ -1,0 +1,151 @@
+//! End-to-end tests of the `weft` binary: exit codes, output shapes, and
+//! located errors, exactly as a user sees them.
+
+use std::process::{Command, Output};
+
+fn weft(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weft")).args(args).output().expect("the weft binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 output")
+}
+
+#[test]
+fn run_json_has_the_documented_fields() {
+    let out = weft(&["run", "ping-pong", "--seed", "5", "--set", "round_trips=20", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for field in [
+        "scenario",
+        "seed",
+        "trace_hash",
+        "events",
+        "messages_sent",
+        "messages_delivered",
+        "messages_dropped",
+        "sim_time_ns",
+        "wall_time_ns",
+        "metrics",
+        "violations",
+    ] {
+        assert!(json.get(field).is_some(), "missing `{field}` in {json}");
+    }
+    assert_eq!(json["scenario"], "ping-pong");
+    assert_eq!(json["seed"], 5);
+    assert_eq!(json["messages_delivered"], 40);
+    assert_eq!(json["violations"], serde_json::json!([]));
+    let hash = json["trace_hash"].as_str().expect("hash is a string");
+    assert!(hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+    assert_eq!(json["metrics"]["histograms"]["round_trip"]["count"], 20);
+}
+
+#[test]
+fn the_same_seed_prints_the_same_hash_and_another_seed_does_not() {
+    let hash = |seed: &str| {
+        let out =
+            weft(&["run", "flood", "--seed", seed, "--set", "nodes=20", "--set", "values=20", "--json"]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        json["trace_hash"].as_str().expect("hash").to_string()
+    };
+    assert_eq!(hash("9"), hash("9"));
+    assert_ne!(hash("9"), hash("10"));
+}
+
+#[test]
+fn human_summary_names_the_run_and_its_checks() {
+    let out = weft(&["run", "flood", "--set", "nodes=10", "--set", "values=5", "--set", "topology=regular3"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("scenario    flood (seed 1)"), "{text}");
+    assert!(text.contains("trace hash"), "{text}");
+    assert!(text.contains("checks      all held"), "{text}");
+}
+
+#[test]
+fn unknown_names_are_errors_with_suggestions_and_exit_2() {
+    let out = weft(&["run", "flod"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("unknown scenario `flod` (did you mean `flood`?)"), "{err}");
+    assert!(err.contains("ping-pong"), "the error lists the valid names: {err}");
+
+    let out = weft(&["run", "flood", "--set", "nodez=4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no parameter `nodez` (did you mean `nodes`?)"), "{err}");
+    assert!(err.contains("nodes, values, topology"), "{err}");
+}
+
+#[test]
+fn bad_values_and_flags_are_errors_with_exit_2() {
+    for args in [
+        &["run", "flood", "--set", "nodes=many"][..],
+        &["run", "flood", "--set", "topology=torus"],
+        &["run", "flood", "--set", "nodes"],
+        &["run", "flood", "--set", "nodes=5", "--set", "topology=regular3"],
+        &["run", "ping-pong", "--seed", "-1"],
+        &["run", "ping-pong", "--frobnicate"],
+        &["run", "ping-pong", "--trace", "/nonexistent-dir/trace.jsonl"],
+    ] {
+        let out = weft(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("error"), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn trace_file_is_versioned_json_lines_with_the_runs_hash() {
+    let dir = std::env::temp_dir().join(format!("weft-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("trace.jsonl");
+    let out = weft(&[
+        "run",
+        "ping-pong",
+        "--set",
+        "round_trips=3",
+        "--json",
+        "--trace",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let text = std::fs::read_to_string(&path).expect("trace written");
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(lines[0]["weft_trace"], 1);
+    assert_eq!(lines[0]["scenario"], "ping-pong");
+    // Header, 2 starts, 6 sends, 6 deliveries, footer.
+    assert_eq!(lines.len(), 16);
+    // Node 0 starts and sends its first ping before node 1 starts.
+    assert_eq!(lines[1]["kind"], "start");
+    assert_eq!(lines[1]["node"], 0);
+    assert_eq!(lines[2]["kind"], "send");
+    assert_eq!(lines[2]["msg"], serde_json::json!({"ping": {"seq": 0}}));
+    assert_eq!(lines[3]["kind"], "start");
+    assert_eq!(lines[3]["node"], 1);
+    assert_eq!(lines[15]["trace_hash"], json["trace_hash"]);
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn list_json_is_an_array_of_named_scenarios() {
+    let out = weft(&["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let names: Vec<&str> =
+        json.as_array().expect("array").iter().map(|s| s["name"].as_str().expect("name")).collect();
+    assert_eq!(names, ["ping-pong", "flood"]);
+    assert!(json[0]["pattern"].is_string() && json[0]["description"].is_string());
+}
+
+#[test]
+fn no_arguments_runs_the_default_scenario() {
+    let out = weft(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("scenario    ping-pong"), "{}", stdout(&out));
+}
