@@ -291,8 +291,8 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
                     slowdown: None,
                     busy_until: SimTime::ZERO,
                     armed_timers: Default::default(),
-                    held: Vec::new(),
-                    held_messages: 0,
+                    inbox: Default::default(),
+                    wake_pending: false,
                     factory: role_index,
                 });
             }

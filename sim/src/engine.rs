@@ -11,7 +11,7 @@
 //! queue entries, effects go through a reused buffer, and the fault checks are
 //! a few comparisons that skip themselves when no fault is active.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use rand::Rng;
@@ -65,10 +65,46 @@ pub struct Sim<N: Node, Q: QueueKind = Calendar> {
 /// delivery moves the message into the queue and allocates nothing.
 #[derive(Debug)]
 pub(crate) enum Event<N: Node> {
-    Start { node: NodeId },
-    Deliver { id: u64, from: NodeId, to: NodeId, epoch: u32, msg: N::Message },
-    Timer { node: NodeId, id: TimerId, timer: N::Timer },
-    Fault { index: u32 },
+    Start {
+        node: NodeId,
+    },
+    Deliver {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        epoch: u32,
+        msg: N::Message,
+    },
+    Timer {
+        node: NodeId,
+        id: TimerId,
+        timer: N::Timer,
+    },
+    Fault {
+        index: u32,
+    },
+    /// A node with messages waiting in its inbox may be free to handle the
+    /// next one.
+    Wake {
+        node: NodeId,
+    },
+}
+
+/// Something that reached a node but waits in its inbox, because the node is
+/// busy or paused. A waiting message has crossed the network: only a crash
+/// can lose it now.
+#[derive(Debug)]
+pub(crate) enum Waiting<N: Node> {
+    Message {
+        id: u64,
+        from: NodeId,
+        msg: N::Message,
+    },
+    /// A timer that came due while the node was paused.
+    Timer {
+        id: TimerId,
+        timer: N::Timer,
+    },
 }
 
 /// Whether a node is running.
@@ -101,9 +137,11 @@ pub(crate) struct NodeSlot<N: Node> {
     /// Timers set and neither fired nor cancelled; a timer event whose id is
     /// not here is skipped.
     pub armed_timers: BTreeSet<TimerId>,
-    /// Events waiting for a paused node.
-    pub held: Vec<Event<N>>,
-    pub held_messages: usize,
+    /// Messages that arrived while the node was busy or paused, and timers
+    /// that came due while it was paused, in arrival order.
+    pub inbox: VecDeque<Waiting<N>>,
+    /// True while an `Event::Wake` for this node is queued.
+    pub wake_pending: bool,
     pub factory: usize,
 }
 
@@ -234,8 +272,8 @@ pub enum Handled {
     TimerFired(NodeId),
     /// A fault took effect.
     Fault,
-    /// The event was set aside: a paused node will get it when it resumes,
-    /// or a busy node when it is free.
+    /// The event was set aside: a message waits in the inbox of a busy or
+    /// paused node, or a timer for a paused node waits for it to resume.
     Deferred,
 }
 
@@ -460,6 +498,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 Event::Deliver { id, from, to, epoch, msg } => self.deliver(id, from, to, epoch, msg),
                 Event::Timer { node, id, timer } => self.fire_timer(node, id, timer),
                 Event::Start { node } => Some(self.start(node)),
+                Event::Wake { node } => self.wake(node),
                 Event::Fault { index } => {
                     self.apply_fault(index);
                     Some(Handled::Fault)
@@ -520,34 +559,43 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         Handled::Started(node)
     }
 
+    /// A message reaches its node: dropped if the node is down or cut off,
+    /// handled if the node is free, otherwise queued in its inbox.
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, epoch: u32, msg: N::Message) -> Option<Handled> {
-        self.in_flight -= 1;
         let slot = &mut self.nodes[to.index()];
         if slot.epoch != epoch || slot.status == NodeStatus::Crashed {
+            self.in_flight -= 1;
             return Some(self.drop_message(id, from, to, DropReason::Crashed));
         }
         if self.partition.blocks(from, to) {
+            self.in_flight -= 1;
             return Some(self.drop_message(id, from, to, DropReason::Partition));
         }
-        if slot.status == NodeStatus::Paused {
-            if slot.held_messages >= self.pause_capacity {
-                return Some(self.drop_message(id, from, to, DropReason::PausedOverflow));
-            }
-            slot.held_messages += 1;
-            slot.held.push(Event::Deliver { id, from, to, epoch, msg });
-            self.in_flight += 1;
-            return Some(Handled::Deferred);
+        let free = slot.status == NodeStatus::Up && slot.inbox.is_empty() && slot.busy_until <= self.now;
+        if free {
+            return Some(self.handle_message(id, from, to, msg));
         }
-        // A node with a service time handles one message at a time; a message
-        // that arrives while it is busy waits in its (implicit) inbox.
+        // The node is paused or busy, or earlier messages are waiting: this one
+        // waits behind them, so the inbox stays first-in, first-out.
+        if slot.status == NodeStatus::Paused && slot.inbox.len() >= self.pause_capacity {
+            self.in_flight -= 1;
+            return Some(self.drop_message(id, from, to, DropReason::PausedOverflow));
+        }
+        slot.inbox.push_back(Waiting::Message { id, from, msg });
+        if slot.status == NodeStatus::Up {
+            self.ensure_wake(to);
+        }
+        Some(Handled::Deferred)
+    }
+
+    /// Hands a message to its node now. A node with a processing delay is
+    /// then busy until it is done, and what it sends leaves at that time.
+    #[inline]
+    fn handle_message(&mut self, id: u64, from: NodeId, to: NodeId, msg: N::Message) -> Handled {
+        self.in_flight -= 1;
+        let slot = &mut self.nodes[to.index()];
         let mut depart = self.now;
         if slot.processing.is_some() || slot.slowdown.is_some() {
-            if slot.busy_until > self.now {
-                let at = slot.busy_until;
-                self.in_flight += 1;
-                self.push(at, Event::Deliver { id, from, to, epoch, msg });
-                return None;
-            }
             let mut service = 0;
             for delay in [&slot.processing, &slot.slowdown].into_iter().flatten() {
                 service += delay.sample_nanos(&mut self.service_rng);
@@ -566,7 +614,44 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
             || TraceKind::Deliver { id, from, to },
         );
         self.call(to, depart, |n, ctx| n.on_message(from, msg, ctx));
-        Some(Handled::Delivered { id, from, to })
+        if !self.nodes[to.index()].inbox.is_empty() {
+            self.ensure_wake(to);
+        }
+        Handled::Delivered { id, from, to }
+    }
+
+    /// Makes sure a `Wake` is queued for when `node` is next free.
+    fn ensure_wake(&mut self, node: NodeId) {
+        let slot = &mut self.nodes[node.index()];
+        if !slot.wake_pending {
+            slot.wake_pending = true;
+            let at = slot.busy_until.max(self.now);
+            self.push(at, Event::Wake { node });
+        }
+    }
+
+    /// The node may be free: hand it the first waiting message or timer.
+    fn wake(&mut self, node: NodeId) -> Option<Handled> {
+        let slot = &mut self.nodes[node.index()];
+        slot.wake_pending = false;
+        if slot.status != NodeStatus::Up || slot.inbox.is_empty() {
+            // Paused (resume wakes it again) or crashed (the inbox is gone).
+            return None;
+        }
+        if slot.busy_until > self.now {
+            self.ensure_wake(node);
+            return None;
+        }
+        match slot.inbox.pop_front().expect("checked non-empty") {
+            Waiting::Message { id, from, msg } => Some(self.handle_message(id, from, node, msg)),
+            Waiting::Timer { id, timer } => {
+                let handled = self.fire_timer(node, id, timer);
+                if !self.nodes[node.index()].inbox.is_empty() {
+                    self.ensure_wake(node);
+                }
+                handled
+            }
+        }
     }
 
     fn drop_message(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) -> Handled {
@@ -588,7 +673,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     fn fire_timer(&mut self, node: NodeId, id: TimerId, timer: N::Timer) -> Option<Handled> {
         let slot = &mut self.nodes[node.index()];
         if slot.status == NodeStatus::Paused {
-            slot.held.push(Event::Timer { node, id, timer });
+            slot.inbox.push_back(Waiting::Timer { id, timer });
             return Some(Handled::Deferred);
         }
         // Cancelled, or lost in a crash.
@@ -644,7 +729,9 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 Effect::SetTimer { id, after, timer } => {
                     let slot = &mut self.nodes[node.index()];
                     slot.armed_timers.insert(id);
-                    let at = self.now + slot.clock.true_duration(after);
+                    // Like sends, timers start when the handler is done (later
+                    // than now on a node with a processing delay).
+                    let at = depart + slot.clock.true_duration(after);
                     self.push(at, Event::Timer { node, id, timer });
                 }
                 Effect::CancelTimer { id } => {
@@ -831,27 +918,26 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         slot.status = NodeStatus::Crashed;
         slot.epoch += 1;
         slot.armed_timers.clear();
-        slot.held_messages = 0;
-        let held = std::mem::take(&mut slot.held);
-        for event in held {
-            if let Event::Deliver { id, from, to, .. } = event {
+        slot.busy_until = self.now;
+        let inbox = std::mem::take(&mut slot.inbox);
+        for waiting in inbox {
+            if let Waiting::Message { id, from, .. } = waiting {
                 self.in_flight -= 1;
-                self.drop_message(id, from, to, DropReason::Crashed);
+                self.drop_message(id, from, node, DropReason::Crashed);
             }
         }
     }
 
-    /// Resumes a paused node: what waited for it is handled now, in order.
+    /// Resumes a paused node: the messages and timers that waited are handled
+    /// now, in the order they arrived.
     fn resume(&mut self, node: NodeId) {
         let slot = &mut self.nodes[node.index()];
         if slot.status != NodeStatus::Paused {
             return;
         }
         slot.status = NodeStatus::Up;
-        slot.held_messages = 0;
-        let held = std::mem::take(&mut slot.held);
-        for event in held {
-            self.push(self.now, event);
+        if !slot.inbox.is_empty() {
+            self.ensure_wake(node);
         }
     }
 }

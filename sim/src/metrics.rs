@@ -1,8 +1,13 @@
 //! Counters and latency histograms, recorded by nodes and the engine.
 //!
 //! Names are `&'static str`, so recording never allocates after the first
-//! use of a name. Histograms are HDR histograms (3 significant digits), so
-//! percentiles are accurate to 0.1% at any scale, from nanoseconds to hours.
+//! use of a name. A run has a handful of names, so they are kept in a small
+//! `Vec` searched by pointer first (the same `&'static str` constant is the
+//! same pointer), which is several times faster on the hot path than string
+//! comparisons in a map; summaries sort by name, so output order does not
+//! depend on recording order. Histograms are HDR histograms (3 significant
+//! digits), so percentiles are accurate to 0.1% at any scale, from
+//! nanoseconds to hours.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -28,8 +33,18 @@ use serde::Serialize;
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Metrics {
-    counters: BTreeMap<&'static str, u64>,
-    histograms: BTreeMap<&'static str, Histogram<u64>>,
+    counters: Vec<(&'static str, u64)>,
+    histograms: Vec<(&'static str, Histogram<u64>)>,
+}
+
+/// The index of `name` in `entries`, by pointer first, then by content (two
+/// equal literals in different crates may be different pointers).
+#[inline]
+fn find<T>(entries: &[(&'static str, T)], name: &str) -> Option<usize> {
+    entries
+        .iter()
+        .position(|(k, _)| std::ptr::eq(*k, name))
+        .or_else(|| entries.iter().position(|(k, _)| *k == name))
 }
 
 impl Metrics {
@@ -42,22 +57,27 @@ impl Metrics {
     /// Adds `n` to the counter `name`.
     #[inline]
     pub fn add(&mut self, name: &'static str, n: u64) {
-        *self.counters.entry(name).or_insert(0) += n;
+        match find(&self.counters, name) {
+            Some(i) => self.counters[i].1 += n,
+            None => self.counters.push((name, n)),
+        }
     }
 
     /// The counter `name` (zero if never counted).
     pub fn counter(&self, name: &str) -> u64 {
-        self.counters.get(name).copied().unwrap_or(0)
+        find(&self.counters, name).map_or(0, |i| self.counters[i].1)
     }
 
     /// Records one duration in the histogram `name`.
     #[inline]
     pub fn record(&mut self, name: &'static str, value: Duration) {
         let nanos = u64::try_from(value.as_nanos()).unwrap_or(u64::MAX);
-        let histogram = self
-            .histograms
-            .entry(name)
-            .or_insert_with(|| Histogram::new(3).expect("3 significant digits is a valid precision"));
+        let index = find(&self.histograms, name).unwrap_or_else(|| {
+            let histogram = Histogram::new(3).expect("3 significant digits is a valid precision");
+            self.histograms.push((name, histogram));
+            self.histograms.len() - 1
+        });
+        let histogram = &mut self.histograms[index].1;
         // The histogram resizes itself to fit the value; only a value beyond
         // its representable range (centuries) fails, and is clamped, not lost.
         if histogram.record(nanos).is_err() {

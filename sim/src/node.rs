@@ -137,7 +137,10 @@ impl LocalClock {
         let local_elapsed = if self.drift_ppm == 0.0 {
             elapsed
         } else {
-            (elapsed as f64 * (1.0 + self.drift_ppm * 1e-6)) as u64
+            // Compute only the drift in floating point, and round it: the
+            // whole product would lose the last nanosecond to truncation.
+            let drift = (elapsed as f64 * self.drift_ppm * 1e-6).round() as i64;
+            elapsed.saturating_add_signed(drift)
         };
         SimTime::from_nanos(self.anchor_local.as_nanos().saturating_add(local_elapsed))
     }

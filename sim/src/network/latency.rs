@@ -257,7 +257,7 @@ mod tests {
         assert!(Latency::log_normal(ms(0), 1.0).is_err());
         assert!(Latency::pareto(ms(1), -1.0).is_err());
         assert!(Latency::exponential(ms(0)).is_err());
-        assert_eq!(Latency::mixture(vec![]).unwrap_err(), LatencyError::BadMixture);
+        assert_eq!(Latency::mixture(vec![]).expect_err("empty mixture"), LatencyError::BadMixture);
     }
 
     #[test]

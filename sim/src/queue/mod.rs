@@ -81,11 +81,10 @@ mod tests {
     fn check_against_reference<Q: EventQueue<u32>>(ops: &[(u64, bool)]) -> Vec<(SimTime, u64, u32)> {
         let mut q = Q::default();
         let mut now = SimTime::ZERO;
-        let mut seq = 0;
         let mut out = Vec::new();
-        for (i, &(delay, pop)) in ops.iter().enumerate() {
-            q.push(SimTime::from_nanos(now.as_nanos() + delay), seq, i as u32);
-            seq += 1;
+        for (seq, &(delay, pop)) in ops.iter().enumerate() {
+            // The payload is the seq, so a mix-up of payloads shows too.
+            q.push(SimTime::from_nanos(now.as_nanos() + delay), seq as u64, seq as u32);
             if pop && let Some(e) = q.pop() {
                 assert!(e.0 >= now, "time went backwards");
                 now = e.0;
