@@ -69,8 +69,6 @@ pub enum Message {
 
 /// Histogram: time from sending a ping to receiving its pong.
 pub const ROUND_TRIP: &str = "round_trip";
-/// Counter: round trips completed.
-pub const ROUND_TRIPS: &str = "round_trips";
 
 // ----- Behaviour -----
 
@@ -95,7 +93,6 @@ impl Node for PingPong {
             (PingPong::Pinger { round_trips, sent_at }, Message::Pong { seq }) => {
                 let now = ctx.now();
                 ctx.metrics().record(ROUND_TRIP, now - *sent_at);
-                ctx.metrics().count(ROUND_TRIPS);
                 if seq + 1 < *round_trips {
                     *sent_at = now;
                     ctx.send(from, Message::Ping { seq: seq + 1 });

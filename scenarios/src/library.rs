@@ -6,7 +6,7 @@ use std::time::Duration;
 use rand::Rng;
 use weft_patterns::flood::{self, Flood, Injection};
 use weft_patterns::ping_pong::{self, PingPong};
-use weft_sim::queue::QueueKind;
+use weft_sim::queue::{Calendar, QueueKind};
 use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::{Latency, LinkModel, Node, NodeId, Outcome, Sim, SimTime, Topology};
 
@@ -103,17 +103,74 @@ fn lan_link() -> LinkModel {
     LinkModel::new(latency)
 }
 
-fn run_ping_pong(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
-    let round_trips = params.count("round_trips");
-    let mut sim = Sim::builder(options.seed)
+/// The `ping-pong` simulation, ready to run, with event queue `Q` (the
+/// benchmarks compare queues on exactly the scenario's workload).
+pub fn ping_pong_sim<Q: QueueKind>(
+    round_trips: u64,
+    options: &RunOptions,
+) -> Result<Sim<PingPong, Q>, ScenarioError> {
+    Ok(Sim::builder(options.seed)
         .link(lan_link())
         .role("pinger", 1, move |id| PingPong::new(id, round_trips))
         .role("ponger", 1, move |id| PingPong::new(id, round_trips))
         .keep_trace(options.keep_trace)
-        .build()?;
+        .queue::<Q>()
+        .build()?)
+}
+
+/// The topologies of the `flood` scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloodTopology {
+    /// Every node linked to every other.
+    Mesh,
+    /// A ring plus a random perfect matching (3-regular).
+    Regular3,
+}
+
+/// The `flood` simulation, ready to run, with event queue `Q`.
+pub fn flood_sim<Q: QueueKind>(
+    nodes: usize,
+    values: u32,
+    topology: FloodTopology,
+    options: &RunOptions,
+) -> Result<Sim<Flood, Q>, ScenarioError> {
+    let topology = match topology {
+        FloodTopology::Regular3 => {
+            if !nodes.is_multiple_of(2) || nodes < 4 {
+                return Err(ScenarioError::BadValue {
+                    name: "nodes".into(),
+                    value: nodes.to_string(),
+                    expected: "an even number of at least 4 for topology=regular3".into(),
+                });
+            }
+            Topology::RingWithMatching
+        }
+        FloodTopology::Mesh => Topology::Mesh,
+    };
+    // The workload: value v appears at time (v+1) ms at a node drawn from the
+    // workload stream, so changing the workload never shifts network draws.
+    let mut workload = stream_rng(options.seed, Stream::Workload);
+    let mut injections = vec![Vec::new(); nodes];
+    for value in 0..values {
+        let at = SimTime::from_millis(u64::from(value) + 1);
+        injections[workload.random_range(0..nodes)].push(Injection { value, at });
+    }
+    Ok(Sim::builder(options.seed)
+        .topology(topology)
+        .link(lan_link())
+        .nodes(nodes, move |id: NodeId| Flood::new(values, injections[id.index()].clone()))
+        .keep_trace(options.keep_trace)
+        .queue::<Q>()
+        .build()?)
+}
+
+fn run_ping_pong(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
+    let round_trips = params.count("round_trips");
+    let mut sim = ping_pong_sim::<Calendar>(round_trips, options)?;
     let outcome = sim.run();
     let mut violations = Vec::new();
-    let done = sim.metrics().counter(ping_pong::ROUND_TRIPS);
+    // Each completed round trip records one round-trip time.
+    let done = sim.metrics().summary().histograms.get(ping_pong::ROUND_TRIP).map_or(0, |h| h.count);
     if done != round_trips {
         violations.push(Violation {
             property: "all-round-trips-complete".into(),
@@ -128,32 +185,10 @@ fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, Scenari
     let nodes = params.count("nodes") as usize;
     let values = u32::try_from(params.count("values")).expect("values is at most 1,000,000");
     let topology = match params.choice("topology") {
-        "regular3" => {
-            if nodes % 2 != 0 || nodes < 4 {
-                return Err(ScenarioError::BadValue {
-                    name: "nodes".into(),
-                    value: nodes.to_string(),
-                    expected: "an even number of at least 4 for topology=regular3".into(),
-                });
-            }
-            Topology::RingWithMatching
-        }
-        _ => Topology::Mesh,
+        "regular3" => FloodTopology::Regular3,
+        _ => FloodTopology::Mesh,
     };
-    // The workload: value v appears at time (v+1) ms at a node drawn from the
-    // workload stream, so changing the workload never shifts network draws.
-    let mut workload = stream_rng(options.seed, Stream::Workload);
-    let mut injections = vec![Vec::new(); nodes];
-    for value in 0..values {
-        let at = SimTime::from_millis(u64::from(value) + 1);
-        injections[workload.random_range(0..nodes)].push(Injection { value, at });
-    }
-    let mut sim = Sim::builder(options.seed)
-        .topology(topology)
-        .link(lan_link())
-        .nodes(nodes, move |id: NodeId| Flood::new(values, injections[id.index()].clone()))
-        .keep_trace(options.keep_trace)
-        .build()?;
+    let mut sim = flood_sim::<Calendar>(nodes, values, topology, options)?;
     let outcome = sim.run();
 
     let mut violations = Vec::new();

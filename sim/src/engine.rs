@@ -317,7 +317,9 @@ impl<N: Node, Q: QueueKind, F: FnMut(&Sim<N, Q>) -> bool> Until<N, Q> for F {
 }
 
 /// Hash tags: one per kind of trace event, so that different events with the
-/// same fields never hash alike.
+/// same fields never hash alike. A tag fills the top byte of the first word
+/// hashed for an event; the rest holds node ids (below 2^28) or message ids
+/// (below 2^48).
 mod tag {
     pub const START: u64 = 1;
     pub const SEND: u64 = 2;
@@ -549,9 +551,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let now = self.now;
         self.record(
             |h| {
-                h.mix(tag::START);
-                h.mix(now.as_nanos());
-                h.mix(node.as_u32().into());
+                h.mix2(tag::START << 56 | u64::from(node.as_u32()), now.as_nanos());
             },
             || TraceKind::Start { node },
         );
@@ -607,9 +607,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let now = self.now;
         self.record(
             |h| {
-                h.mix(tag::DELIVER);
-                h.mix(now.as_nanos());
-                h.mix(id);
+                h.mix2(tag::DELIVER << 56 | id, now.as_nanos());
             },
             || TraceKind::Deliver { id, from, to },
         );
@@ -660,10 +658,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let now = self.now;
         self.record(
             |h| {
-                h.mix(tag::DROP);
-                h.mix(now.as_nanos());
-                h.mix(id);
-                h.mix(index as u64);
+                h.mix2(tag::DROP << 56 | (index as u64) << 48 | id, now.as_nanos());
             },
             || TraceKind::Drop { id, from, to, reason },
         );
@@ -684,9 +679,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let now = self.now;
         self.record(
             |h| {
-                h.mix(tag::TIMER);
-                h.mix(now.as_nanos());
-                h.mix(node.as_u32().into());
+                h.mix2(tag::TIMER << 56 | u64::from(node.as_u32()), now.as_nanos());
                 timer.hash(h);
             },
             || TraceKind::Timer { node, timer: to_json(&timer) },
@@ -742,9 +735,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                     let now = self.now;
                     self.record(
                         |h| {
-                            h.mix(tag::OBSERVE);
-                            h.mix(now.as_nanos());
-                            h.mix(node.as_u32().into());
+                            h.mix2(tag::OBSERVE << 56 | u64::from(node.as_u32()), now.as_nanos());
                             obs.hash(h);
                         },
                         || TraceKind::Observe { node, obs: to_json(&obs) },
@@ -763,13 +754,11 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         self.next_msg_id += 1;
         self.stats.messages_sent += 1;
         self.in_flight += 1;
-        let now = self.now;
         self.record(
             |h| {
-                h.mix(tag::SEND);
-                h.mix(now.as_nanos());
-                h.mix(id);
-                h.mix(u64::from(from.as_u32()) << 32 | u64::from(to.as_u32()));
+                // The send's id and time follow from the events before it,
+                // so only who sent what to whom needs hashing.
+                h.mix(tag::SEND << 56 | u64::from(from.as_u32()) << 28 | u64::from(to.as_u32()));
                 msg.hash(h);
             },
             || TraceKind::Send { id, from, to, msg: to_json(&msg) },
@@ -800,9 +789,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
             self.in_flight += 1;
             self.record(
                 |h| {
-                    h.mix(tag::DUPLICATE);
-                    h.mix(id);
-                    h.mix(copy);
+                    h.mix2(tag::DUPLICATE << 56 | id, copy);
                 },
                 || TraceKind::Duplicate { id, copy },
             );
@@ -849,8 +836,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let now = self.now;
         self.record(
             |h| {
-                h.mix(tag::FAULT);
-                h.mix(now.as_nanos());
+                h.mix2(tag::FAULT << 56, now.as_nanos());
                 h.write(json.to_string().as_bytes());
             },
             || TraceKind::Fault { fault: json.clone() },

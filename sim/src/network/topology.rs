@@ -116,7 +116,7 @@ impl Topology {
                 }
             }
             Topology::RingWithMatching => {
-                if n % 2 != 0 || n < 4 {
+                if !n.is_multiple_of(2) || n < 4 {
                     return Err(TopologyError::ImpossibleRegular { degree: 3, nodes: n });
                 }
                 for i in 0..n {
@@ -157,7 +157,7 @@ impl Topology {
 /// and retry until the result has no self-loops or repeated edges.
 fn random_regular(n: usize, degree: u32, rng: &mut ChaCha8Rng) -> Result<Vec<(usize, usize)>, TopologyError> {
     let d = degree as usize;
-    if d >= n || (n * d) % 2 != 0 {
+    if d >= n || !(n * d).is_multiple_of(2) {
         return Err(TopologyError::ImpossibleRegular { degree, nodes: n });
     }
     let mut stubs: Vec<usize> = (0..n).flat_map(|i| std::iter::repeat_n(i, d)).collect();
