@@ -44,6 +44,14 @@
 //! were scheduled, exactly as from [`HeapQueue`]. Determinism never rests on
 //! a sort being stable or on where an event happens to sit in a `Vec`.
 //!
+//! # Small mode
+//!
+//! With only a handful of events queued (ping-pong has one or two), walking
+//! the ring to the next occupied bucket and sorting a bucket of one costs
+//! more than keeping those few events in a short sorted `Vec`. So the queue
+//! starts in *small mode*, and moves its events into the ring only when
+//! more than [`SMALL`] are queued; it returns to small mode when it empties.
+//!
 //! # Events beyond the ring
 //!
 //! An event more than a ring's span ahead, such as a long timer or a "never"
@@ -207,10 +215,24 @@ pub struct CalendarQueue<E> {
     /// not with every slot the ring ever passed through (4096 slots that
     /// each once held a crowd), and a steady load allocates nothing.
     spare: Vec<Vec<Entry<E>>>,
-    /// The time of the last event popped. Only used to check that no event
-    /// is scheduled in the past.
+    /// The time of the last event popped. Checks that no event is scheduled
+    /// in the past, and anchors the ring when it comes into use.
     now: SimTime,
+    /// Small mode: while few events are queued (ping-pong has one or two),
+    /// walking a ring of buckets costs more than it saves, so they live in
+    /// this short `Vec` instead, sorted latest first. The ring and overflow
+    /// are empty while it is in use. When it would outgrow [`SMALL`], its
+    /// events move into the ring, which is used until the queue next empties.
+    small: Vec<Entry<E>>,
+    small_mode: bool,
+    /// [`SMALL`], or 0 to never use small mode (tests of the ring itself).
+    small_limit: usize,
 }
+
+/// The most events small mode holds. A sorted insert into a `Vec` this short
+/// is a few comparisons and one short `memmove`, cheaper than a ring push and
+/// a bucket sort; much beyond it, the ring wins.
+const SMALL: usize = 16;
 
 impl<E> Default for CalendarQueue<E> {
     fn default() -> Self {
@@ -225,6 +247,9 @@ impl<E> Default for CalendarQueue<E> {
             overflow: HeapQueue::default(),
             spare: Vec::new(),
             now: SimTime::ZERO,
+            small: Vec::with_capacity(SMALL),
+            small_mode: true,
+            small_limit: SMALL,
         }
     }
 }
@@ -344,9 +369,51 @@ impl<E> CalendarQueue<E> {
         }
     }
 
+    /// A queue that always uses the ring, to test the ring on its own.
+    #[cfg(test)]
+    fn ring_only() -> Self {
+        let mut q = CalendarQueue { small_limit: 0, ..CalendarQueue::default() };
+        q.small_mode = false;
+        q
+    }
+
+    /// Leaves small mode: anchors the (empty) ring at the last pop and files
+    /// the small events into it.
+    #[cold]
+    fn enter_ring_mode(&mut self) {
+        debug_assert!(self.in_ring == 0 && self.overflow.is_empty(), "the ring is empty in small mode");
+        self.small_mode = false;
+        self.base = bucket_of(self.now);
+        self.cur = self.base;
+        self.cur_sorted = false;
+        let mut small = std::mem::take(&mut self.small);
+        for entry in small.drain(..) {
+            self.push_to_ring(entry);
+        }
+        // Keep the allocation for the next time the queue runs small.
+        self.small = small;
+    }
+
+    #[inline]
+    fn push_to_ring(&mut self, entry: Entry<E>) {
+        let bucket = bucket_of(entry.time);
+        if bucket >= self.horizon() {
+            self.overflow.push(entry.time, entry.seq, entry.event);
+        } else {
+            self.insert_in_ring(bucket, entry);
+        }
+    }
+
     /// Checks every invariant of the type; for tests.
     #[cfg(test)]
     fn check_invariants(&mut self) {
+        if self.small_mode {
+            assert_eq!(self.in_ring + self.overflow.len(), 0, "ring unused in small mode");
+            assert!(self.small.len() <= SMALL);
+            assert!(self.small.windows(2).all(|w| w[0] > w[1]), "small mode: sorted latest first");
+            assert!(self.small.iter().all(|e| e.time >= self.now), "event in the past");
+            return;
+        }
         assert_eq!(self.base, bucket_of(self.now), "base is the bucket of the last pop");
         assert!(self.base <= self.cur && self.cur < self.horizon(), "invariant 2");
         let mut count = self.late.len();
@@ -379,16 +446,31 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
     #[inline]
     fn push(&mut self, time: SimTime, seq: u64, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past: {time:?} < {:?}", self.now);
-        let bucket = bucket_of(time);
-        if bucket >= self.horizon() {
-            self.overflow.push(time, seq, event);
-        } else {
-            self.insert_in_ring(bucket, Entry { time, seq, event });
+        let entry = Entry { time, seq, event };
+        if !self.small_mode && self.in_ring == 0 && self.overflow.is_empty() && self.small_limit > 0 {
+            // The queue emptied: start over in small mode.
+            self.small_mode = true;
         }
+        if self.small_mode {
+            if self.small.len() < self.small_limit {
+                // Latest first: the new entry goes before the first one that
+                // is earlier than it.
+                let at = self.small.partition_point(|e| *e > entry);
+                self.small.insert(at, entry);
+                return;
+            }
+            self.enter_ring_mode();
+        }
+        self.push_to_ring(entry);
     }
 
     #[inline]
     fn pop(&mut self) -> Option<(SimTime, u64, E)> {
+        if self.small_mode {
+            let entry = self.small.pop()?;
+            self.now = entry.time;
+            return Some((entry.time, entry.seq, entry.event));
+        }
         if self.in_ring == 0 {
             // Nothing within the ring's reach: the overflow's earliest event
             // is next, however far ahead. Jump the ring straight to it rather
@@ -426,6 +508,9 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
     }
 
     fn peek_time(&mut self) -> Option<SimTime> {
+        if self.small_mode {
+            return self.small.last().map(|e| e.time);
+        }
         if self.in_ring == 0 {
             // Everything is beyond the ring (or nothing is queued). Do not
             // jump the ring here: an earlier event may still be pushed, and
@@ -442,7 +527,7 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
 
     #[inline]
     fn len(&self) -> usize {
-        self.in_ring + self.overflow.len()
+        self.small.len() + self.in_ring + self.overflow.len()
     }
 }
 
@@ -477,7 +562,7 @@ mod tests {
 
     #[test]
     fn far_future_events_wait_in_overflow_and_come_back_in_order() {
-        let mut q = CalendarQueue::default();
+        let mut q = CalendarQueue::ring_only();
         let times = [
             SimTime::MAX,
             SimTime::from_secs(3600),
@@ -500,7 +585,7 @@ mod tests {
 
     #[test]
     fn pushes_at_the_current_time_join_the_bucket_being_drained() {
-        let mut q = CalendarQueue::default();
+        let mut q = CalendarQueue::ring_only();
         // The start of a bucket, and offsets that stay inside it.
         let t = 100 * WIDTH;
         let at = |dt: u64| SimTime::from_nanos(t + dt);
@@ -523,7 +608,7 @@ mod tests {
 
     #[test]
     fn peek_then_an_earlier_push_restarts_the_search() {
-        let mut q = CalendarQueue::default();
+        let mut q = CalendarQueue::ring_only();
         let nine = SimTime::from_millis(9);
         q.push(nine, 0, 0);
         // `peek_time` walks `cur` forward to the 9 ms bucket and sorts it...
@@ -541,7 +626,7 @@ mod tests {
 
     #[test]
     fn an_empty_ring_jumps_to_the_next_event() {
-        let mut q = CalendarQueue::default();
+        let mut q = CalendarQueue::ring_only();
         let far = 10_000 * SPAN;
         q.push(SimTime::from_nanos(far), 0, 0);
         q.push(SimTime::from_nanos(far + 5 * MS), 1, 1);
@@ -568,7 +653,7 @@ mod tests {
     fn sparse_events_across_the_whole_ring_are_found() {
         // Events on both sides of bitmap word boundaries and in the last
         // slot, so the search crosses words and wraps around the ring.
-        let mut q = CalendarQueue::default();
+        let mut q = CalendarQueue::ring_only();
         let slots = [BUCKETS as u64 - 1, 63, 64, 0, 1000, 2047];
         for (seq, &s) in slots.iter().enumerate() {
             q.push(SimTime::from_nanos(s * WIDTH), seq as u64, seq as u32);
