@@ -1,1 +1,100 @@
-fn main() {}
+//! The engine benchmark: the same three workloads on weft (with the calendar
+//! queue and with the binary heap), on a bare hand-written event loop (the
+//! physical limit of the work), and on nexosim (another Rust simulator).
+//!
+//! Every implementation returns the number of messages it delivered, and the
+//! harness checks the counts agree before timing anything, so no
+//! implementation can get faster by doing less.
+//!
+//! Run: `cargo bench --bench engine` (see docs/performance.md).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use weft_scenarios::RunOptions;
+use weft_scenarios::library::{FloodTopology, flood_sim, ping_pong_sim};
+use weft_sim::queue::{Calendar, Heap, QueueKind};
+
+#[path = "reference/bare.rs"]
+mod bare;
+#[path = "reference/nexosim.rs"]
+mod nexo;
+
+const SEED: u64 = 1;
+const ROUND_TRIPS: u64 = 1_000_000;
+const VALUES: u32 = 1_000;
+
+fn options() -> RunOptions {
+    // Tracing reduced to the run hash, as in `weft run` without `--trace`.
+    RunOptions { seed: SEED, keep_trace: false }
+}
+
+fn weft_ping_pong<Q: QueueKind>() -> u64 {
+    let mut sim = ping_pong_sim::<Q>(ROUND_TRIPS, &options()).expect("valid scenario");
+    let _ = sim.run();
+    sim.stats().messages_delivered
+}
+
+fn weft_flood<Q: QueueKind>(nodes: usize, topology: FloodTopology) -> u64 {
+    let mut sim = flood_sim::<Q>(nodes, VALUES, topology, &options()).expect("valid scenario");
+    let _ = sim.run();
+    sim.stats().messages_delivered
+}
+
+/// One workload: its name, its node count, and the four implementations.
+struct Workload {
+    name: &'static str,
+    weft_calendar: fn() -> u64,
+    weft_heap: fn() -> u64,
+    bare: fn() -> u64,
+    nexosim: fn() -> u64,
+}
+
+fn workloads() -> Vec<Workload> {
+    vec![
+        Workload {
+            name: "ping-pong/1M-round-trips",
+            weft_calendar: weft_ping_pong::<Calendar>,
+            weft_heap: weft_ping_pong::<Heap>,
+            bare: || bare::ping_pong(ROUND_TRIPS, SEED),
+            nexosim: || nexo::ping_pong(ROUND_TRIPS, SEED),
+        },
+        Workload {
+            name: "flood/mesh-100",
+            weft_calendar: || weft_flood::<Calendar>(100, FloodTopology::Mesh),
+            weft_heap: || weft_flood::<Heap>(100, FloodTopology::Mesh),
+            bare: || bare::flood(100, VALUES, bare::Topology::Mesh, SEED),
+            nexosim: || nexo::flood(100, VALUES, nexo::Topology::Mesh, SEED),
+        },
+        Workload {
+            name: "flood/regular3-1000",
+            weft_calendar: || weft_flood::<Calendar>(1000, FloodTopology::Regular3),
+            weft_heap: || weft_flood::<Heap>(1000, FloodTopology::Regular3),
+            bare: || bare::flood(1000, VALUES, bare::Topology::Regular3, SEED),
+            nexosim: || nexo::flood(1000, VALUES, nexo::Topology::Regular3, SEED),
+        },
+    ]
+}
+
+fn engine(c: &mut Criterion) {
+    for w in workloads() {
+        let delivered = (w.bare)();
+        // Same work everywhere, or the comparison means nothing.
+        for (name, run) in [("weft", w.weft_calendar), ("weft-heap", w.weft_heap), ("nexosim", w.nexosim)] {
+            assert_eq!(run(), delivered, "{} on {name} delivered a different number of messages", w.name);
+        }
+        let mut group = c.benchmark_group(w.name);
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(delivered));
+        for (name, run) in [
+            ("weft", w.weft_calendar),
+            ("weft-heap", w.weft_heap),
+            ("bare-loop", w.bare),
+            ("nexosim", w.nexosim),
+        ] {
+            group.bench_function(BenchmarkId::from_parameter(name), |b| b.iter(run));
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

@@ -198,6 +198,57 @@ impl Partition {
     }
 }
 
+/// When a message leaving `from` at `depart` reaches `to`: its latency, plus,
+/// on a bandwidth-limited link, its wait behind earlier messages and its
+/// transmission time; held back behind earlier messages on a FIFO link.
+///
+/// A free function over the two fields it needs, so the hot path borrows
+/// nothing else and inlines into `transmit`.
+#[inline(always)]
+fn arrival(
+    links: &mut Links,
+    rng: &mut ChaCha8Rng,
+    from: NodeId,
+    to: NodeId,
+    depart: SimTime,
+    size: u64,
+) -> SimTime {
+    let link = links.model(from, to);
+    let latency = link.latency.sample_nanos(rng);
+    if !link.fifo && link.bandwidth_bytes_per_sec.is_none() {
+        return SimTime::from_nanos(depart.as_nanos().saturating_add(latency));
+    }
+    shaped_arrival(links, from, to, depart, size, latency)
+}
+
+/// The rarer part of [`arrival`]: links with per-link state.
+#[inline(never)]
+fn shaped_arrival(
+    links: &mut Links,
+    from: NodeId,
+    to: NodeId,
+    depart: SimTime,
+    size: u64,
+    latency: u64,
+) -> SimTime {
+    let link = links.model(from, to);
+    let (fifo, transmission) =
+        (link.fifo, link.bandwidth_bytes_per_sec.map(|_| link.transmission_time(size)));
+    let mut on_wire = depart;
+    if let Some(transmission) = transmission {
+        let free = links.free_at.entry((from, to)).or_insert(SimTime::ZERO);
+        on_wire = depart.max(*free) + transmission;
+        *free = on_wire;
+    }
+    let mut at = SimTime::from_nanos(on_wire.as_nanos().saturating_add(latency));
+    if fifo {
+        let last = links.last_arrival.entry((from, to)).or_insert(SimTime::ZERO);
+        at = at.max(*last);
+        *last = at;
+    }
+    at
+}
+
 /// Counts of what happened in a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RunStats {
@@ -793,38 +844,11 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 },
                 || TraceKind::Duplicate { id, copy },
             );
-            let at = self.arrival(from, to, depart, N::message_size(&msg));
+            let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
             self.push(at, Event::Deliver { id: copy, from, to, epoch, msg: msg.clone() });
         }
-        let at = self.arrival(from, to, depart, N::message_size(&msg));
+        let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
         self.push(at, Event::Deliver { id, from, to, epoch, msg });
-    }
-
-    /// When a message leaving `from` at `depart` reaches `to`: latency, plus
-    /// queueing behind earlier messages on a bandwidth-limited link, held back
-    /// behind earlier messages on a FIFO link.
-    #[inline]
-    fn arrival(&mut self, from: NodeId, to: NodeId, depart: SimTime, size: u64) -> SimTime {
-        let link = self.links.model(from, to);
-        let latency = link.latency.sample_nanos(&mut self.net_rng);
-        let (fifo, limited) = (link.fifo, link.bandwidth_bytes_per_sec.is_some());
-        if !fifo && !limited {
-            return SimTime::from_nanos(depart.as_nanos().saturating_add(latency));
-        }
-        let mut on_wire = depart;
-        if limited {
-            let transmission = link.transmission_time(size);
-            let free = self.links.free_at.entry((from, to)).or_insert(SimTime::ZERO);
-            on_wire = depart.max(*free) + transmission;
-            *free = on_wire;
-        }
-        let mut at = SimTime::from_nanos(on_wire.as_nanos().saturating_add(latency));
-        if fifo {
-            let last = self.links.last_arrival.entry((from, to)).or_insert(SimTime::ZERO);
-            at = at.max(*last);
-            *last = at;
-        }
-        at
     }
 
     // ----- Faults -----
