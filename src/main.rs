@@ -127,7 +127,8 @@ fn list(json: bool) -> Result<ExitCode, UsageError> {
         for e in &entries {
             let _ = writeln!(out, "{:<12} {:<12} {}", e.name, e.pattern, e.description);
             for p in &e.params {
-                let _ = writeln!(out, "{:<12}   --set {}={:<8} {}", "", p.name, p.default, p.help);
+                let set = format!("--set {}={}", p.name, p.default);
+                let _ = writeln!(out, "{:<12}   {set:<26} {}", "", p.help);
             }
         }
     }

@@ -149,3 +149,43 @@ fn no_arguments_runs_the_default_scenario() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("scenario    ping-pong"), "{}", stdout(&out));
 }
+
+/// The first fenced block of `lang` in the doc at `path` (relative to the
+/// workspace root).
+fn doc_block(path: &str, lang: &str, nth: usize) -> String {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let fence = format!("```{lang}\n");
+    let start = text.match_indices(&fence).nth(nth).unwrap_or_else(|| panic!("{path}: no block {nth}")).0
+        + fence.len();
+    let end = start + text[start..].find("```").expect("closed block");
+    text[start..end].to_string()
+}
+
+#[test]
+fn the_run_json_doc_shows_a_real_run() {
+    // The example in docs/run-json.md is the output of its own `replay`
+    // command; only the wall time may differ. (This pins a trace hash: if a
+    // change alters runs on purpose, regenerate the example.)
+    let documented: serde_json::Value =
+        serde_json::from_str(&doc_block("docs/run-json.md", "json", 0)).expect("the example is JSON");
+    let replay = documented["replay"].as_str().expect("a replay command");
+    let args: Vec<&str> = replay.split_whitespace().skip(1).chain(["--json"]).collect();
+    let out = weft(&args);
+    let mut actual: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    actual["wall_time_ns"] = documented["wall_time_ns"].clone();
+    assert_eq!(actual, documented, "docs/run-json.md is out of date");
+}
+
+#[test]
+fn the_trace_format_doc_shows_a_real_trace() {
+    let dir = std::env::temp_dir().join(format!("weft-doc-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("t.jsonl");
+    let out = weft(&["run", "ping-pong", "--set", "round_trips=1", "--trace", path.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0));
+    let trace = std::fs::read_to_string(&path).expect("trace written");
+    let documented = [0, 1, 2].map(|n| doc_block("docs/trace-format.md", "json", n)).concat();
+    assert_eq!(trace, documented, "docs/trace-format.md is out of date");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
