@@ -28,13 +28,13 @@ fn options() -> RunOptions {
 }
 
 fn weft_ping_pong<Q: QueueKind>() -> u64 {
-    let mut sim = ping_pong_sim::<Q>(ROUND_TRIPS, &options()).expect("valid scenario");
+    let mut sim = ping_pong_sim::<Q>(ROUND_TRIPS, &options(), None).expect("valid scenario");
     let _ = sim.run();
     sim.stats().messages_delivered
 }
 
 fn weft_flood<Q: QueueKind>(nodes: usize, topology: FloodTopology) -> u64 {
-    let mut sim = flood_sim::<Q>(nodes, VALUES, topology, &options()).expect("valid scenario");
+    let mut sim = flood_sim::<Q>(nodes, VALUES, topology, &options(), None).expect("valid scenario");
     let _ = sim.run();
     sim.stats().messages_delivered
 }

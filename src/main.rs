@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use weft_scenarios::{RunOptions, RunReport, ScenarioError, find, library, params::split_set};
 use weft_sim::DropReason;
+use weft_sim::trace::JsonLines;
 
 /// The scenario `weft` runs when given no command.
 const DEFAULT_SCENARIO: &str = "ping-pong";
@@ -148,18 +149,22 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
         ),
         None => None,
     };
-    let options = RunOptions { seed: args.seed, keep_trace: trace_file.is_some() };
+    let options = RunOptions { seed: args.seed, keep_trace: false };
     // The wall clock is read here, in the CLI, and never inside a run.
     let started = Instant::now();
-    let report = scenario.run(&params, &options)?;
-    let wall_time = started.elapsed();
-
-    if let (Some(mut file), Some(trace)) = (trace_file, &report.trace) {
-        let path = args.trace.as_ref().expect("a trace file implies a path");
-        trace
-            .write_jsonl(&mut file)
-            .map_err(|e| UsageError::Io(format!("cannot write the trace to {}: {e}", path.display())))?;
+    // The trace streams to the file as the run goes, so it never has to fit
+    // in memory.
+    let report = match trace_file {
+        Some(file) => scenario.run_traced(&params, &options, Box::new(JsonLines::new(file))),
+        None => scenario.run(&params, &options),
     }
+    .map_err(|e| match (e, &args.trace) {
+        (ScenarioError::TraceWrite(e), Some(path)) => {
+            UsageError::Io(format!("cannot write the trace to {}: {e}", path.display()))
+        }
+        (e, _) => UsageError::Scenario(e),
+    })?;
+    let wall_time = started.elapsed();
     if args.json {
         let json = serde_json::to_string_pretty(&JsonReport::new(&report, wall_time))
             .map_err(|e| UsageError::Io(e.to_string()))?;

@@ -72,6 +72,9 @@ pub enum ScenarioError {
     /// The engine rejected the scenario's configuration.
     #[error("cannot build the simulation: {0}")]
     Build(#[from] weft_sim::BuildError),
+    /// The streamed trace could not be written.
+    #[error("cannot write the trace: {0}")]
+    TraceWrite(std::io::Error),
 }
 
 fn suggest(suggestion: &Option<String>) -> String {

@@ -8,7 +8,8 @@ use weft_patterns::flood::{self, Flood, Injection};
 use weft_patterns::ping_pong::{self, PingPong};
 use weft_sim::queue::{Calendar, QueueKind};
 use weft_sim::rng::{Stream, stream_rng};
-use weft_sim::{Latency, LinkModel, Node, NodeId, Outcome, Sim, SimTime, Topology};
+use weft_sim::trace::TraceSink;
+use weft_sim::{Latency, LinkModel, Node, NodeId, Outcome, Sim, SimBuilder, SimTime, Topology};
 
 use crate::params::{ParamKind, ParamSpec, Params};
 use crate::report::{RunOptions, RunReport, Violation};
@@ -25,8 +26,12 @@ pub struct Scenario {
     pub pattern: &'static str,
     /// Its parameters.
     pub params: &'static [ParamSpec],
-    runner: fn(&Params, &RunOptions) -> Result<RunReport, ScenarioError>,
+    runner: Runner,
 }
+
+/// Builds, runs and checks a scenario, streaming its trace to the sink if
+/// one is given.
+type Runner = fn(&Params, &RunOptions, Option<Box<dyn TraceSink>>) -> Result<RunReport, ScenarioError>;
 
 impl Scenario {
     /// Checks `sets` (`--set key=value` pairs) against the scenario's
@@ -37,7 +42,18 @@ impl Scenario {
 
     /// Runs the scenario once and checks its properties.
     pub fn run(&self, params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
-        (self.runner)(params, options)
+        (self.runner)(params, options, None)
+    }
+
+    /// Runs the scenario once, streaming its trace to `sink` as it happens
+    /// (`options.keep_trace` is then ignored), and checks its properties.
+    pub fn run_traced(
+        &self,
+        params: &Params,
+        options: &RunOptions,
+        sink: Box<dyn TraceSink>,
+    ) -> Result<RunReport, ScenarioError> {
+        (self.runner)(params, options, Some(sink))
     }
 }
 
@@ -64,7 +80,7 @@ static LIBRARY: &[Scenario] = &[
             name: "round_trips",
             help: "how many request/answer round trips node 0 makes",
             default: "1000",
-            kind: ParamKind::Count { min: 0, max: 1_000_000_000 },
+            kind: ParamKind::Count { min: 0, max: 100_000_000 },
         }],
         runner: run_ping_pong,
     },
@@ -108,14 +124,26 @@ fn lan_link() -> LinkModel {
 pub fn ping_pong_sim<Q: QueueKind>(
     round_trips: u64,
     options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
 ) -> Result<Sim<PingPong, Q>, ScenarioError> {
-    Ok(Sim::builder(options.seed)
+    let builder = Sim::builder(options.seed)
         .link(lan_link())
         .role("pinger", 1, move |id| PingPong::new(id, round_trips))
-        .role("ponger", 1, move |id| PingPong::new(id, round_trips))
-        .keep_trace(options.keep_trace)
-        .queue::<Q>()
-        .build()?)
+        .role("ponger", 1, move |id| PingPong::new(id, round_trips));
+    Ok(with_trace(builder, "ping-pong", options, sink).queue::<Q>().build()?)
+}
+
+/// Keeps the trace as asked: streamed to `sink`, or in memory, or not at all.
+fn with_trace<N: Node>(
+    builder: SimBuilder<N>,
+    name: &str,
+    options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
+) -> SimBuilder<N> {
+    match sink {
+        Some(sink) => builder.trace_to(name, sink),
+        None => builder.keep_trace(options.keep_trace),
+    }
 }
 
 /// The topologies of the `flood` scenario.
@@ -133,6 +161,7 @@ pub fn flood_sim<Q: QueueKind>(
     values: u32,
     topology: FloodTopology,
     options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
 ) -> Result<Sim<Flood, Q>, ScenarioError> {
     let topology = match topology {
         FloodTopology::Regular3 => {
@@ -155,18 +184,20 @@ pub fn flood_sim<Q: QueueKind>(
         let at = SimTime::from_millis(u64::from(value) + 1);
         injections[workload.random_range(0..nodes)].push(Injection { value, at });
     }
-    Ok(Sim::builder(options.seed)
+    let builder = Sim::builder(options.seed)
         .topology(topology)
         .link(lan_link())
-        .nodes(nodes, move |id: NodeId| Flood::new(values, injections[id.index()].clone()))
-        .keep_trace(options.keep_trace)
-        .queue::<Q>()
-        .build()?)
+        .nodes(nodes, move |id: NodeId| Flood::new(values, injections[id.index()].clone()));
+    Ok(with_trace(builder, "flood", options, sink).queue::<Q>().build()?)
 }
 
-fn run_ping_pong(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
+fn run_ping_pong(
+    params: &Params,
+    options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
+) -> Result<RunReport, ScenarioError> {
     let round_trips = params.count("round_trips");
-    let mut sim = ping_pong_sim::<Calendar>(round_trips, options)?;
+    let mut sim = ping_pong_sim::<Calendar>(round_trips, options, sink)?;
     let outcome = sim.run();
     let mut violations = Vec::new();
     // Each completed round trip records one round-trip time.
@@ -178,17 +209,29 @@ fn run_ping_pong(params: &Params, options: &RunOptions) -> Result<RunReport, Sce
             message: format!("{done} of {round_trips} round trips completed"),
         });
     }
-    Ok(report("ping-pong", params, options, &sim, outcome, violations))
+    report("ping-pong", params, options, &mut sim, outcome, violations)
 }
 
-fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, ScenarioError> {
+fn run_flood(
+    params: &Params,
+    options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
+) -> Result<RunReport, ScenarioError> {
     let nodes = params.count("nodes") as usize;
     let values = u32::try_from(params.count("values")).expect("values is at most 1,000,000");
     let topology = match params.choice("topology") {
         "regular3" => FloodTopology::Regular3,
         _ => FloodTopology::Mesh,
     };
-    let mut sim = flood_sim::<Calendar>(nodes, values, topology, options)?;
+    // Each node remembers each value it has seen: keep that bitmap sane.
+    if nodes as u64 * u64::from(values) > MAX_SEEN_BITS {
+        return Err(ScenarioError::BadValue {
+            name: "nodes".into(),
+            value: nodes.to_string(),
+            expected: format!("nodes × values at most {MAX_SEEN_BITS} (each node remembers every value)"),
+        });
+    }
+    let mut sim = flood_sim::<Calendar>(nodes, values, topology, options, sink)?;
     let outcome = sim.run();
 
     let mut violations = Vec::new();
@@ -216,17 +259,22 @@ fn run_flood(params: &Params, options: &RunOptions) -> Result<RunReport, Scenari
             message: format!("{missing} of {nodes} nodes missed at least one value"),
         });
     }
-    Ok(report("flood", params, options, &sim, outcome, violations))
+    report("flood", params, options, &mut sim, outcome, violations)
 }
+
+/// The most `nodes × values` a flood may have: 2^33 bits, 1 GiB of "seen"
+/// bitmaps.
+const MAX_SEEN_BITS: u64 = 1 << 33;
 
 fn report<N: Node, Q: QueueKind>(
     name: &str,
     params: &Params,
     options: &RunOptions,
-    sim: &Sim<N, Q>,
+    sim: &mut Sim<N, Q>,
     outcome: Outcome,
     mut violations: Vec<Violation>,
-) -> RunReport {
+) -> Result<RunReport, ScenarioError> {
+    sim.finish_trace().map_err(ScenarioError::TraceWrite)?;
     if outcome == Outcome::BudgetExhausted {
         violations.push(Violation {
             property: "terminates".into(),
@@ -234,7 +282,7 @@ fn report<N: Node, Q: QueueKind>(
             message: "the run used its whole event budget without finishing".into(),
         });
     }
-    RunReport {
+    Ok(RunReport {
         scenario: name.to_string(),
         seed: options.seed,
         overrides: params.overrides().to_vec(),
@@ -246,5 +294,5 @@ fn report<N: Node, Q: QueueKind>(
         metrics: sim.metrics().summary(),
         violations,
         trace: sim.trace(name),
-    }
+    })
 }

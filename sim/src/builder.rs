@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use crate::engine::{Links, NodeSlot, Partition, Sim};
+use crate::engine::{Links, NodeSlot, Partition, Sim, Tracing};
 use crate::fault::Fault;
 use crate::network::{Latency, LinkModel, Topology, TopologyError};
 use crate::node::{LocalClock, Node};
 use crate::queue::{Calendar, QueueKind};
 use crate::rng::{Stream, stream_rng};
-use crate::trace::{NodeInfo, RunHash};
+use crate::trace::{NodeInfo, RunHash, TraceSink};
 use crate::{Metrics, NodeId, SimTime};
 
 /// Makes a node; called at the start and again at each restart.
@@ -88,7 +88,8 @@ pub struct SimBuilder<N: Node, Q: QueueKind = Calendar> {
     processing: Option<Latency>,
     node_processing: Vec<(NodeId, Latency)>,
     faults: Vec<(SimTime, Fault)>,
-    keep_trace: bool,
+    trace: Option<Tracing>,
+    trace_name: String,
     event_budget: u64,
     time_limit: SimTime,
     pause_capacity: usize,
@@ -108,7 +109,8 @@ impl<N: Node> Sim<N> {
             processing: None,
             node_processing: Vec::new(),
             faults: Vec::new(),
-            keep_trace: false,
+            trace: None,
+            trace_name: String::new(),
             event_budget: DEFAULT_EVENT_BUDGET,
             time_limit: SimTime::MAX,
             pause_capacity: DEFAULT_PAUSE_CAPACITY,
@@ -180,10 +182,20 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
         self
     }
 
-    /// Keeps every trace event in memory (for `--trace` and the explorer).
-    /// Off by default: the run's hash is computed either way.
+    /// Keeps every trace event in memory (for tests and the explorer; see
+    /// [`Sim::trace`]). Off by default: the run's hash is computed either
+    /// way.
     pub fn keep_trace(mut self, keep: bool) -> Self {
-        self.keep_trace = keep;
+        self.trace = keep.then(|| Tracing::Memory(Vec::new()));
+        self
+    }
+
+    /// Streams every trace event to `sink` as it happens (a long run's trace
+    /// then never has to fit in memory), under the header name `scenario`.
+    /// Call [`Sim::finish_trace`] when the run is done.
+    pub fn trace_to(mut self, scenario: &str, sink: Box<dyn TraceSink>) -> Self {
+        self.trace_name = scenario.to_string();
+        self.trace = Some(Tracing::Sink(sink));
         self
     }
 
@@ -220,7 +232,8 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             processing: self.processing,
             node_processing: self.node_processing,
             faults: self.faults,
-            keep_trace: self.keep_trace,
+            trace: self.trace,
+            trace_name: self.trace_name,
             event_budget: self.event_budget,
             time_limit: self.time_limit,
             pause_capacity: self.pause_capacity,
@@ -322,7 +335,8 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             next_msg_id: 0,
             in_flight: 0,
             hash: RunHash::default(),
-            trace: self.keep_trace.then(Vec::new),
+            // Set below, once the header can be written.
+            trace: Tracing::Off,
             stats: Default::default(),
             metrics: Metrics::default(),
             event_budget: self.event_budget,
@@ -330,6 +344,14 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             time_limit: self.time_limit,
             pause_capacity: self.pause_capacity,
         };
+        match self.trace {
+            Some(Tracing::Sink(mut sink)) => {
+                sink.begin(&sim.trace_header(&self.trace_name));
+                sim.trace = Tracing::Sink(sink);
+            }
+            Some(tracing) => sim.trace = tracing,
+            None => {}
+        }
         sim.schedule_starts();
         // Faults are scheduled after the starts, in the order given, so two
         // faults at the same time apply in the order they were written.

@@ -25,6 +25,7 @@ use crate::node::{Ctx, Effect, LocalClock, Node, TimerId};
 use crate::queue::{Calendar, EventQueue, QueueKind};
 use crate::trace::{
     DropReason, NodeInfo, RunHash, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader, TraceKind,
+    TraceSink,
 };
 use crate::{Metrics, NodeId, SimTime};
 
@@ -52,7 +53,7 @@ pub struct Sim<N: Node, Q: QueueKind = Calendar> {
     pub(crate) next_msg_id: u64,
     pub(crate) in_flight: u64,
     pub(crate) hash: RunHash,
-    pub(crate) trace: Option<Vec<TraceEvent>>,
+    pub(crate) trace: Tracing,
     pub(crate) stats: RunStats,
     pub(crate) metrics: Metrics,
     pub(crate) event_budget: u64,
@@ -105,6 +106,16 @@ pub(crate) enum Waiting<N: Node> {
         id: TimerId,
         timer: N::Timer,
     },
+}
+
+/// What happens to trace events besides the hash.
+pub(crate) enum Tracing {
+    /// Only the hash is kept.
+    Off,
+    /// Every event is kept in memory.
+    Memory(Vec<TraceEvent>),
+    /// Every event goes to a sink as it happens.
+    Sink(Box<dyn TraceSink>),
 }
 
 /// Whether a node is running.
@@ -466,24 +477,47 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         self.queue.len()
     }
 
-    /// The trace events so far, if the trace is kept.
+    /// The trace events so far, if the trace is kept in memory
+    /// ([`SimBuilder::keep_trace`](crate::SimBuilder::keep_trace)).
     pub fn trace_events(&self) -> Option<&[TraceEvent]> {
-        self.trace.as_deref()
+        match &self.trace {
+            Tracing::Memory(events) => Some(events),
+            _ => None,
+        }
     }
 
-    /// The whole trace, with its header and footer, if the trace is kept.
+    /// The whole trace, with its header and footer, if it is kept in memory.
     pub fn trace(&self, scenario: &str) -> Option<Trace> {
-        let events = self.trace.clone()?;
-        Some(Trace {
-            header: TraceHeader {
-                weft_trace: TRACE_VERSION,
-                scenario: scenario.to_string(),
-                seed: self.seed,
-                nodes: self.info.clone(),
-            },
-            footer: TraceFooter { events: self.stats.events, trace_hash: self.hash.to_string() },
-            events,
-        })
+        let events = self.trace_events()?.to_vec();
+        Some(Trace { header: self.trace_header(scenario), footer: self.trace_footer(), events })
+    }
+
+    /// Ends a trace streamed with
+    /// [`SimBuilder::trace_to`](crate::SimBuilder::trace_to): writes the
+    /// footer and reports the first error the sink met. Later events are no
+    /// longer traced. Does nothing for other traces.
+    pub fn finish_trace(&mut self) -> std::io::Result<()> {
+        let footer = self.trace_footer();
+        match std::mem::replace(&mut self.trace, Tracing::Off) {
+            Tracing::Sink(mut sink) => sink.end(&footer),
+            other => {
+                self.trace = other;
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn trace_header(&self, scenario: &str) -> TraceHeader {
+        TraceHeader {
+            weft_trace: TRACE_VERSION,
+            scenario: scenario.to_string(),
+            seed: self.seed,
+            nodes: self.info.clone(),
+        }
+    }
+
+    fn trace_footer(&self) -> TraceFooter {
+        TraceFooter { events: self.stats.events, trace_hash: self.hash.to_string() }
     }
 
     // ----- Driving the run -----
@@ -577,8 +611,10 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     fn record(&mut self, hash: impl FnOnce(&mut RunHash), event: impl FnOnce() -> TraceKind) {
         self.stats.events += 1;
         hash(&mut self.hash);
-        if let Some(trace) = &mut self.trace {
-            trace.push(TraceEvent { time: self.now, kind: event() });
+        match &mut self.trace {
+            Tracing::Off => {}
+            Tracing::Memory(events) => events.push(TraceEvent { time: self.now, kind: event() }),
+            Tracing::Sink(sink) => sink.event(&TraceEvent { time: self.now, kind: event() }),
         }
     }
 

@@ -211,18 +211,80 @@ pub enum TraceError {
     },
 }
 
+/// Where a run's trace goes as it happens, event by event, so a long run's
+/// trace never has to fit in memory. See
+/// [`SimBuilder::trace_to`](crate::SimBuilder::trace_to).
+///
+/// A sink cannot affect the run: it only receives copies of what happened.
+pub trait TraceSink {
+    /// Receives the header, once, when the simulation is built.
+    fn begin(&mut self, header: &TraceHeader);
+    /// Receives each event, in order.
+    fn event(&mut self, event: &TraceEvent);
+    /// Receives the footer when the run is finished, and reports the first
+    /// error any call met (a sink keeps going quietly after an error, so the
+    /// run is never interrupted by its trace).
+    fn end(&mut self, footer: &TraceFooter) -> io::Result<()>;
+}
+
+/// A [`TraceSink`] writing the trace file format, JSON Lines, to `W` (wrap
+/// files in a `BufWriter`).
+///
+/// ```
+/// use weft_sim::trace::{JsonLines, Trace};
+/// # fn trace() -> Trace { weft_sim::trace::tests_support::tiny() }
+/// let mut bytes = Vec::new();
+/// trace().write_jsonl(&mut bytes)?;
+/// assert_eq!(Trace::read_jsonl(&bytes[..])?, trace());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct JsonLines<W: Write> {
+    out: W,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> JsonLines<W> {
+    /// A sink writing to `out`.
+    pub fn new(out: W) -> Self {
+        JsonLines { out, error: None }
+    }
+
+    fn line<T: Serialize>(&mut self, value: &T) {
+        if self.error.is_none() {
+            let written = serde_json::to_writer(&mut self.out, value)
+                .map_err(io::Error::from)
+                .and_then(|()| self.out.write_all(b"\n"));
+            self.error = written.err();
+        }
+    }
+}
+
+impl<W: Write> TraceSink for JsonLines<W> {
+    fn begin(&mut self, header: &TraceHeader) {
+        self.line(header);
+    }
+    fn event(&mut self, event: &TraceEvent) {
+        self.line(event);
+    }
+    fn end(&mut self, footer: &TraceFooter) -> io::Result<()> {
+        self.line(footer);
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+}
+
 impl Trace {
     /// Writes the trace as JSON Lines.
-    pub fn write_jsonl<W: Write>(&self, mut out: W) -> io::Result<()> {
-        serde_json::to_writer(&mut out, &self.header)?;
-        out.write_all(b"\n")?;
+    pub fn write_jsonl<W: Write>(&self, out: W) -> io::Result<()> {
+        let mut sink = JsonLines::new(out);
+        sink.begin(&self.header);
         for event in &self.events {
-            serde_json::to_writer(&mut out, event)?;
-            out.write_all(b"\n")?;
+            sink.event(event);
         }
-        serde_json::to_writer(&mut out, &self.footer)?;
-        out.write_all(b"\n")?;
-        out.flush()
+        sink.end(&self.footer)
     }
 
     /// Reads a trace written by [`Trace::write_jsonl`], with the line and
@@ -361,6 +423,21 @@ impl std::fmt::Display for RunHash {
     /// Sixteen lowercase hex digits.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:016x}", self.value())
+    }
+}
+
+/// A tiny trace for documentation examples.
+#[doc(hidden)]
+pub mod tests_support {
+    use super::*;
+
+    /// A one-event trace.
+    pub fn tiny() -> Trace {
+        Trace {
+            header: TraceHeader { weft_trace: TRACE_VERSION, scenario: "t".into(), seed: 1, nodes: vec![] },
+            events: vec![TraceEvent { time: SimTime::ZERO, kind: TraceKind::Start { node: NodeId::new(0) } }],
+            footer: TraceFooter { events: 1, trace_hash: "0123456789abcdef".into() },
+        }
     }
 }
 

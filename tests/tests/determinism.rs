@@ -105,3 +105,34 @@ fn every_built_in_scenario_holds_its_checks() {
         }
     }
 }
+
+#[test]
+fn a_streamed_trace_is_the_kept_trace_byte_for_byte() {
+    let dir = std::env::temp_dir().join(format!("weft-stream-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (i, (scenario, sets)) in variants().into_iter().enumerate() {
+        let kept = run(scenario, &sets, 11, true);
+        let mut expected = Vec::new();
+        kept.trace.as_ref().expect("kept").write_jsonl(&mut expected).expect("write to memory");
+
+        let path = dir.join(format!("{i}.jsonl"));
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        let params = scenario.params(&sets).expect("valid");
+        let streamed = scenario
+            .run_traced(
+                &params,
+                &RunOptions { seed: 11, keep_trace: false },
+                Box::new(weft_sim::trace::JsonLines::new(file)),
+            )
+            .expect("runs");
+        assert_eq!(streamed.trace_hash, kept.trace_hash);
+        assert!(streamed.trace.is_none(), "a streamed trace is not also kept");
+        let written = std::fs::read(&path).expect("read back");
+        assert!(
+            written == expected,
+            "{} {sets:?}: the streamed trace differs from the kept one",
+            scenario.name
+        );
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
