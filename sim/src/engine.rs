@@ -118,6 +118,19 @@ pub(crate) enum Tracing {
     Sink(Box<dyn TraceSink>),
 }
 
+impl Tracing {
+    /// Kept out of line: with tracing off (the fast case) the hot path is
+    /// one comparison, and the code that builds events stays small.
+    #[inline(never)]
+    fn store(&mut self, event: TraceEvent) {
+        match self {
+            Tracing::Off => {}
+            Tracing::Memory(events) => events.push(event),
+            Tracing::Sink(sink) => sink.event(&event),
+        }
+    }
+}
+
 /// Whether a node is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -611,10 +624,8 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     fn record(&mut self, hash: impl FnOnce(&mut RunHash), event: impl FnOnce() -> TraceKind) {
         self.stats.events += 1;
         hash(&mut self.hash);
-        match &mut self.trace {
-            Tracing::Off => {}
-            Tracing::Memory(events) => events.push(TraceEvent { time: self.now, kind: event() }),
-            Tracing::Sink(sink) => sink.event(&TraceEvent { time: self.now, kind: event() }),
+        if !matches!(self.trace, Tracing::Off) {
+            self.trace.store(TraceEvent { time: self.now, kind: event() });
         }
     }
 
