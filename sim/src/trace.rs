@@ -231,11 +231,17 @@ pub trait TraceSink {
 /// files in a `BufWriter`).
 ///
 /// ```
-/// use weft_sim::trace::{JsonLines, Trace};
-/// # fn trace() -> Trace { weft_sim::trace::tests_support::tiny() }
-/// let mut bytes = Vec::new();
-/// trace().write_jsonl(&mut bytes)?;
-/// assert_eq!(Trace::read_jsonl(&bytes[..])?, trace());
+/// use weft_sim::trace::{JsonLines, Trace, TraceEvent, TraceFooter, TraceHeader, TraceKind, TraceSink};
+/// use weft_sim::{NodeId, SimTime};
+///
+/// let mut file = Vec::new(); // any `std::io::Write`
+/// let mut sink = JsonLines::new(&mut file);
+/// sink.begin(&TraceHeader { weft_trace: 1, scenario: "demo".into(), seed: 7, nodes: vec![] });
+/// sink.event(&TraceEvent { time: SimTime::ZERO, kind: TraceKind::Start { node: NodeId::new(0) } });
+/// sink.end(&TraceFooter { events: 1, trace_hash: "0123456789abcdef".into() })?;
+///
+/// let trace = Trace::read_jsonl(&file[..])?;
+/// assert_eq!((trace.header.seed, trace.events.len()), (7, 1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -423,21 +429,6 @@ impl std::fmt::Display for RunHash {
     /// Sixteen lowercase hex digits.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:016x}", self.value())
-    }
-}
-
-/// A tiny trace for documentation examples.
-#[doc(hidden)]
-pub mod tests_support {
-    use super::*;
-
-    /// A one-event trace.
-    pub fn tiny() -> Trace {
-        Trace {
-            header: TraceHeader { weft_trace: TRACE_VERSION, scenario: "t".into(), seed: 1, nodes: vec![] },
-            events: vec![TraceEvent { time: SimTime::ZERO, kind: TraceKind::Start { node: NodeId::new(0) } }],
-            footer: TraceFooter { events: 1, trace_hash: "0123456789abcdef".into() },
-        }
     }
 }
 
