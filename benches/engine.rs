@@ -62,14 +62,14 @@ fn workloads() -> Vec<Workload> {
             weft_calendar: || weft_flood::<Calendar>(100, FloodTopology::Mesh),
             weft_heap: || weft_flood::<Heap>(100, FloodTopology::Mesh),
             bare: || bare::flood(100, VALUES, bare::Topology::Mesh, SEED),
-            nexosim: || nexo::flood(100, VALUES, nexo::Topology::Mesh, SEED),
+            nexosim: || nexo::flood(100, VALUES, bare::Topology::Mesh, SEED),
         },
         Workload {
             name: "flood/regular3-1000",
             weft_calendar: || weft_flood::<Calendar>(1000, FloodTopology::Regular3),
             weft_heap: || weft_flood::<Heap>(1000, FloodTopology::Regular3),
             bare: || bare::flood(1000, VALUES, bare::Topology::Regular3, SEED),
-            nexosim: || nexo::flood(1000, VALUES, nexo::Topology::Regular3, SEED),
+            nexosim: || nexo::flood(1000, VALUES, bare::Topology::Regular3, SEED),
         },
     ]
 }

@@ -212,7 +212,7 @@ impl Graph {
 /// Shuffles the nodes and pairs them up two by two; if any pair turns out to
 /// be ring neighbours, reshuffles and tries again. For large `n` a random
 /// matching has about one such pair on average, so a few tries suffice.
-fn ring_matching(n: u32, rng: &mut ChaCha8Rng) -> Vec<u32> {
+pub fn ring_matching(n: u32, rng: &mut ChaCha8Rng) -> Vec<u32> {
     assert!(n >= 4 && n.is_multiple_of(2), "regular3 needs an even number of nodes, at least 4");
     let ring_adjacent = |a: u32, b: u32| (a + 1) % n == b || (b + 1) % n == a;
     let mut order: Vec<u32> = (0..n).collect();

@@ -30,8 +30,9 @@
 //! the run with one query per node, outside the hot loop.
 //!
 //! The benchmark includes this file with
-//! `#[path = "reference/nexosim.rs"] mod nexo;`, so it must stay a plain,
-//! self-contained module (it shares nothing with `bare.rs`).
+//! `#[path = "reference/nexosim.rs"] mod nexo;` beside `mod bare;`, and
+//! takes the flood topology (`Topology`, `ring_matching`) from `bare.rs`, so
+//! both references flood the same graph.
 
 #![allow(dead_code)]
 
@@ -41,7 +42,6 @@ use nexosim::model::{BuildContext, Context, Model, ProtoModel, schedulable};
 use nexosim::ports::{EventSource, Output, QuerySource};
 use nexosim::simulation::{Mailbox, SimInit, Simulation};
 use nexosim::time::MonotonicTime;
-use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -211,16 +211,11 @@ pub fn ping_pong(round_trips: u64, seed: u64) -> u64 {
 // Workload 2: flood
 // ---------------------------------------------------------------------------
 
-/// The network over which values are flooded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Topology {
-    /// Every node is linked to every other node: `n (n - 1) / 2` links.
-    Mesh,
-    /// A ring (node `i` linked to `i ± 1 mod n`) plus a random perfect
-    /// matching whose pairs are never ring neighbours: every node has exactly
-    /// three distinct neighbours, `3n / 2` links in all. Needs an even `n >= 4`.
-    Regular3,
-}
+// The topology and its random matching come from `bare.rs` (included beside
+// this module by `benches/engine.rs`), so both references flood exactly the
+// same graph from the same random draws.
+pub use super::bare::Topology;
+use super::bare::ring_matching;
 
 /// Returns the neighbour list of every node.
 ///
@@ -235,28 +230,6 @@ fn neighbour_lists(nodes: u32, topology: Topology, rng: &mut ChaCha8Rng) -> Vec<
         Topology::Regular3 => {
             let partner = ring_matching(nodes, rng);
             (0..nodes).map(|i| vec![(i + nodes - 1) % nodes, (i + 1) % nodes, partner[i as usize]]).collect()
-        }
-    }
-}
-
-/// Returns `partner[i]` for a random perfect matching of `0..n` in which no
-/// pair is adjacent on the ring. Shuffles and pairs nodes two by two, and
-/// reshuffles until no pair is ring-adjacent (same procedure and RNG draws as
-/// `bare.rs`).
-fn ring_matching(n: u32, rng: &mut ChaCha8Rng) -> Vec<u32> {
-    assert!(n >= 4 && n.is_multiple_of(2), "regular3 needs an even number of nodes, at least 4");
-    let ring_adjacent = |a: u32, b: u32| (a + 1) % n == b || (b + 1) % n == a;
-    let mut order: Vec<u32> = (0..n).collect();
-    loop {
-        order.shuffle(rng);
-        let valid = order.chunks_exact(2).all(|pair| !ring_adjacent(pair[0], pair[1]));
-        if valid {
-            let mut partner = vec![0; n as usize];
-            for pair in order.chunks_exact(2) {
-                partner[pair[0] as usize] = pair[1];
-                partner[pair[1] as usize] = pair[0];
-            }
-            return partner;
         }
     }
 }
