@@ -1,8 +1,10 @@
-//! `weft`: run, list and (later) explore simulated distributed systems.
+//! `weft`: run, list, show and validate scenarios of simulated distributed
+//! systems.
 //!
 //! This file is only the command line: parsing flags (clap), calling
-//! `weft-scenarios`, and printing. Exit codes: 0 when every check held, 1 when
-//! a check was violated, 2 for a usage or input error.
+//! `weft-scenarios`, and printing. Exit codes: 0 when every check held (or
+//! the violation a scenario expects happened), 1 when a check was violated,
+//! 2 for a usage or input error.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
-use weft_scenarios::{RunOptions, RunReport, ScenarioError, find, library, params::split_set};
+use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library, open};
 use weft_sim::DropReason;
 use weft_sim::trace::JsonLines;
 
@@ -40,17 +42,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a built-in scenario's TOML, to copy and edit.
+    Show {
+        /// The scenario's name (see `weft list`).
+        name: String,
+    },
+    /// Check scenario files without running them.
+    Validate {
+        /// The files (or built-in names) to check.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// The scenario's name (see `weft list`).
-    name: String,
-    /// The seed: the same seed gives the same run, bit for bit.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Set a scenario parameter, e.g. `--set nodes=10` (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    /// A built-in scenario's name (see `weft list`) or a scenario file's path.
+    #[arg(value_name = "NAME|PATH")]
+    scenario: String,
+    /// The seed (default: the scenario's own): the same seed gives the same
+    /// run, bit for bit.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override any field of the scenario, e.g. `--set nodes.node=50` or
+    /// `--set network.loss=0.01` (repeatable). A bare parameter name means
+    /// `params.NAME`.
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     sets: Vec<String>,
     /// Print one JSON object instead of the summary table.
     #[arg(long)]
@@ -74,11 +91,18 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::List { json }) => list(json),
+        Some(Command::Show { name }) => show(&name),
+        Some(Command::Validate { paths }) => Ok(validate(&paths)),
         None => {
             // For now `weft` alone runs a small built-in scenario; once the
             // explorer lands it will open it instead.
-            let args =
-                RunArgs { name: DEFAULT_SCENARIO.into(), seed: 1, sets: vec![], json: false, trace: None };
+            let args = RunArgs {
+                scenario: DEFAULT_SCENARIO.into(),
+                seed: None,
+                sets: vec![],
+                json: false,
+                trace: None,
+            };
             let code = run(&args);
             eprintln!("\n(`weft list` shows every scenario; `weft run NAME --seed N` runs one.)");
             code
@@ -87,9 +111,21 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(&e);
             ExitCode::from(2)
         }
+    }
+}
+
+/// Prints a usage or input error to stderr: scenario mistakes as located
+/// diagnostics (in colour on a terminal, unless `NO_COLOR` is set).
+fn report_error(error: &UsageError) {
+    match error {
+        UsageError::Scenario(ScenarioError::Invalid(diagnostics)) => {
+            let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprintln!("{}", diagnostics.render(styled));
+        }
+        other => eprintln!("error: {other}"),
     }
 }
 
@@ -98,48 +134,57 @@ fn list(json: bool) -> Result<ExitCode, UsageError> {
     struct Entry {
         name: &'static str,
         pattern: &'static str,
-        description: &'static str,
-        params: Vec<Param>,
+        description: String,
+        nodes: usize,
     }
-    #[derive(Serialize)]
-    struct Param {
-        name: &'static str,
-        default: &'static str,
-        help: &'static str,
+    let mut entries = Vec::new();
+    for builtin in library() {
+        let scenario = builtin.load(&[]).map_err(ScenarioError::from)?;
+        entries.push(Entry {
+            name: builtin.name,
+            pattern: scenario.info().name,
+            description: scenario.description.clone(),
+            nodes: scenario.node_count(),
+        });
     }
-    let entries: Vec<Entry> = library()
-        .iter()
-        .map(|s| Entry {
-            name: s.name,
-            pattern: s.pattern,
-            description: s.description,
-            params: s
-                .params
-                .iter()
-                .map(|p| Param { name: p.name, default: p.default, help: p.help })
-                .collect(),
-        })
-        .collect();
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &entries).map_err(|e| UsageError::Io(e.to_string()))?;
         writeln!(out).map_err(|e| UsageError::Io(e.to_string()))?;
     } else {
+        let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
         for e in &entries {
-            let _ = writeln!(out, "{:<12} {:<12} {}", e.name, e.pattern, e.description);
-            for p in &e.params {
-                let set = format!("--set {}={}", p.name, p.default);
-                let _ = writeln!(out, "{:<12}   {set:<26} {}", "", p.help);
-            }
+            let _ = writeln!(out, "{:<width$}  {:<10}  {}", e.name, e.pattern, e.description);
         }
+        let _ = writeln!(out, "\n`weft show NAME` prints a scenario's file; `weft run NAME` runs it.");
     }
     Ok(ExitCode::SUCCESS)
 }
 
+fn show(name: &str) -> Result<ExitCode, UsageError> {
+    let builtin = weft_scenarios::find(name)?;
+    print!("{}", builtin.text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks every file, reporting every mistake in each; exit 2 if any has one.
+fn validate(paths: &[String]) -> ExitCode {
+    let mut failed = 0;
+    for path in paths {
+        match open(path, &[]) {
+            Ok(scenario) => println!("ok       {path} ({}, pattern {})", scenario.name, scenario.info().name),
+            Err(e) => {
+                failed += 1;
+                println!("invalid  {path}");
+                report_error(&UsageError::Scenario(e));
+            }
+        }
+    }
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) }
+}
+
 fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
-    let scenario = find(&args.name)?;
-    let sets = args.sets.iter().map(|s| split_set(s)).collect::<Result<Vec<_>, _>>()?;
-    let params = scenario.params(&sets)?;
+    let scenario = open(&args.scenario, &args.sets)?;
     // Open the trace file before running, so a bad path fails fast.
     let trace_file = match &args.trace {
         Some(path) => Some(
@@ -149,14 +194,14 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
         ),
         None => None,
     };
-    let options = RunOptions { seed: args.seed, keep_trace: false };
+    let options = RunOptions { seed: args.seed.unwrap_or(scenario.seed), keep_trace: false };
     // The wall clock is read here, in the CLI, and never inside a run.
     let started = Instant::now();
     // The trace streams to the file as the run goes, so it never has to fit
     // in memory.
     let report = match trace_file {
-        Some(file) => scenario.run_traced(&params, &options, Box::new(JsonLines::new(file))),
-        None => scenario.run(&params, &options),
+        Some(file) => scenario.run_traced(&options, Box::new(JsonLines::new(file))),
+        None => scenario.run(&options),
     }
     .map_err(|e| match (e, &args.trace) {
         (ScenarioError::TraceWrite(e), Some(path)) => {
@@ -172,15 +217,16 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
     } else {
         print_summary(&report, wall_time, args.trace.as_ref());
     }
-    Ok(if report.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.verdict().passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// The `--json` output; its schema is documented in `docs/run-json.md`.
 #[derive(Serialize)]
 struct JsonReport<'a> {
     scenario: &'a str,
+    pattern: &'a str,
     seed: u64,
-    params: std::collections::BTreeMap<&'a str, &'a str>,
+    sets: &'a [String],
     trace_hash: &'a str,
     outcome: String,
     events: u64,
@@ -197,6 +243,9 @@ struct JsonReport<'a> {
     wall_time_ns: u64,
     metrics: &'a weft_sim::MetricsSummary,
     violations: &'a [weft_scenarios::Violation],
+    expected_violation: Option<&'a str>,
+    verdict: &'static str,
+    notes: &'a [String],
     replay: String,
 }
 
@@ -204,8 +253,9 @@ impl<'a> JsonReport<'a> {
     fn new(r: &'a RunReport, wall_time: Duration) -> Self {
         JsonReport {
             scenario: &r.scenario,
+            pattern: &r.pattern,
             seed: r.seed,
-            params: r.overrides.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            sets: &r.sets,
             trace_hash: &r.trace_hash,
             outcome: outcome_name(r.outcome).to_string(),
             events: r.stats.events,
@@ -225,8 +275,20 @@ impl<'a> JsonReport<'a> {
             wall_time_ns: u64::try_from(wall_time.as_nanos()).unwrap_or(u64::MAX),
             metrics: &r.metrics,
             violations: &r.violations,
+            expected_violation: r.expected.as_deref(),
+            verdict: verdict_name(r.verdict()),
+            notes: &r.notes,
             replay: r.replay_command(),
         }
+    }
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Held => "held",
+        Verdict::ExpectedViolation => "expected-violation",
+        Verdict::Violated => "violated",
+        Verdict::ExpectationMissed => "expectation-missed",
     }
 }
 
@@ -242,7 +304,7 @@ fn outcome_name(outcome: weft_sim::Outcome) -> &'static str {
 fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     let s = &r.stats;
     let rate = s.messages_delivered as f64 / wall_time.as_secs_f64().max(1e-9);
-    println!("scenario    {} (seed {})", r.scenario, r.seed);
+    println!("scenario    {} (pattern {}, seed {})", r.scenario, r.pattern, r.seed);
     println!("outcome     {} at {} virtual, {} wall", outcome_name(r.outcome), r.sim_time, human(wall_time));
     println!("trace hash  {}", r.trace_hash);
     println!("events      {}", s.events);
@@ -283,15 +345,28 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     if let Some(path) = trace {
         println!("trace       written to {}", path.display());
     }
-    if r.violations.is_empty() {
-        println!("checks      all held");
-    } else {
-        let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        let (on, off) = if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
-        println!("checks      {on}{} VIOLATED{off}", r.violations.len());
-        for v in &r.violations {
-            println!("  ✗ {} at {}: {}", v.property, v.time, v.message);
+    for note in &r.notes {
+        println!("note        {note}");
+    }
+    let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (on, off) = if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
+    let verdict = r.verdict();
+    match verdict {
+        Verdict::Held => println!("checks      all held"),
+        Verdict::ExpectedViolation => {
+            println!("checks      violated as expected (this scenario shows a failure)")
         }
+        Verdict::Violated => println!("checks      {on}{} VIOLATED{off}", r.unexpected_violations().count()),
+        Verdict::ExpectationMissed => println!(
+            "checks      {on}EXPECTED VIOLATION DID NOT HAPPEN{off}: `{}` held",
+            r.expected.as_deref().unwrap_or_default()
+        ),
+    }
+    for v in &r.violations {
+        let tag = if Some(&v.property) == r.expected.as_ref() { "(expected) " } else { "" };
+        println!("  ✗ {tag}{} at {}: {}", v.property, v.time, v.message);
+    }
+    if !verdict.passed() {
         println!("replay      {}", r.replay_command());
     }
 }

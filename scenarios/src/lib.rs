@@ -1,41 +1,76 @@
 //! # weft-scenarios: what to run
 //!
 //! A scenario puts a pattern's nodes in a network, gives them work, breaks
-//! things on schedule, and says what must hold. This crate holds the built-in
-//! library and runs it; the scenario *file* format comes later, and will
-//! compile to the same [`Scenario`] runs.
+//! things on schedule, and says what must hold. Scenarios are TOML files
+//! (the format is documented in `docs/scenario-format.md`); the built-in
+//! ones live in `scenarios/library/` and are embedded in the binary.
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | [`library`] | the built-in scenarios (`ping-pong`, `flood`) |
-//! | [`params`] | typed scenario parameters and `--set key=value` parsing |
-//! | [`report`] | [`RunReport`]: what a run produced, and its checks |
+//! | [`scenario`] | [`Scenario`]: a scenario, read from TOML and checked against its pattern |
+//! | [`file`] | the TOML reader: located values, `--set`, diagnostics with line and column |
+//! | [`catalog`] | every pattern a scenario can name, and its roles, parameters and properties |
+//! | [`network`] | topology, groups and link rules |
+//! | [`workload`] | closed and open loops, request mixes, key distributions |
+//! | [`faults`] | the fault timeline, symbolic targets, partition shapes, the nemesis |
+//! | [`run`] | the driver: builds the simulation, fires faults, judges properties |
+//! | [`params`] | typed pattern parameters |
+//! | [`report`] | [`RunReport`]: what a run produced, and its verdict |
+//! | [`library`] | the built-in scenarios |
 //!
 //! ```
-//! use weft_scenarios::{RunOptions, find};
+//! use weft_scenarios::{RunOptions, open};
 //!
-//! let scenario = find("ping-pong")?;
-//! let params = scenario.params(&[("round_trips".into(), "50".into())])?;
-//! let report = scenario.run(&params, &RunOptions { seed: 7, keep_trace: false })?;
+//! let scenario = open("ping-pong", &["workload.requests=50".to_string()])?;
+//! let report = scenario.run(&RunOptions { seed: 7, keep_trace: false })?;
 //! assert_eq!(report.stats.messages_delivered, 100);
-//! assert!(report.violations.is_empty());
+//! assert!(report.verdict().passed());
 //! # Ok::<(), weft_scenarios::ScenarioError>(())
 //! ```
 
+pub mod catalog;
+pub mod faults;
+pub mod file;
 pub mod library;
+pub mod network;
 pub mod params;
 pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod workload;
 
-pub use library::{Scenario, find, library};
-pub use params::{ParamKind, ParamSpec, Params};
-pub use report::{RunOptions, RunReport, Violation};
+use std::path::Path;
+
+pub use file::Diagnostics;
+pub use library::{Builtin, find, library};
+pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+pub use report::{RunOptions, RunReport, Verdict, Violation};
+pub use scenario::Scenario;
+
+/// Opens a scenario by library name or by path, with `sets` (`key.path=value`)
+/// applied. A name with a `/` or ending in `.toml` is a path.
+pub fn open(name_or_path: &str, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
+    if !looks_like_path || !Path::new(name_or_path).exists() {
+        if let Ok(builtin) = find(name_or_path) {
+            return Ok(builtin.load(sets)?);
+        }
+        if !looks_like_path {
+            return Err(find(name_or_path).expect_err("not found above"));
+        }
+    }
+    let text = std::fs::read_to_string(name_or_path)
+        .map_err(|source| ScenarioError::Read { path: name_or_path.to_string(), source })?;
+    Ok(Scenario::load(name_or_path, &text, sets, name_or_path)?)
+}
 
 /// Something the user asked for cannot be run. Every variant is caused by
-/// user input (a name, a `--set`), so the CLI reports it and exits with 2.
+/// user input (a name, a file, a `--set`), so the CLI reports it and exits
+/// with 2.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// No built-in scenario has this name.
-    #[error("unknown scenario `{name}`{}; the built-in scenarios are: {}", suggest(.suggestion), .valid.join(", "))]
+    #[error("unknown scenario `{name}`{}; the built-in scenarios are: {} (or give a path to a .toml file)", suggest(.suggestion), .valid.join(", "))]
     UnknownScenario {
         /// The name asked for.
         name: String,
@@ -44,31 +79,20 @@ pub enum ScenarioError {
         /// Every valid name.
         valid: Vec<String>,
     },
-    /// The scenario has no parameter of this name.
-    #[error("scenario `{scenario}` has no parameter `{name}`{}; its parameters are: {}", suggest(.suggestion), .valid.join(", "))]
-    UnknownParam {
-        /// The scenario.
-        scenario: String,
-        /// The parameter asked for.
-        name: String,
-        /// The closest valid name, if one is close.
-        suggestion: Option<String>,
-        /// Every valid parameter.
-        valid: Vec<String>,
+    /// A scenario file could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
     },
-    /// A `--set` was not of the form `key=value`.
-    #[error("`--set {0}` is not of the form key=value")]
-    NotKeyValue(String),
-    /// A parameter's value is not acceptable.
-    #[error("parameter `{name}` = `{value}`: expected {expected}")]
-    BadValue {
-        /// The parameter.
-        name: String,
-        /// The value given.
-        value: String,
-        /// What it should have been.
-        expected: String,
-    },
+    /// The scenario has mistakes, each located.
+    #[error("{0}")]
+    Invalid(#[from] Diagnostics),
+    /// The scenario is valid but asks for more than the pattern can do.
+    #[error("{0}")]
+    Unsupported(String),
     /// The engine rejected the scenario's configuration.
     #[error("cannot build the simulation: {0}")]
     Build(#[from] weft_sim::BuildError),

@@ -1,12 +1,15 @@
-//! Scenario parameters: declared with a type and a default, set from the
-//! command line as `--set key=value`, checked before anything runs.
+//! A pattern's parameters: declared with a type and a default, written in a
+//! scenario's `[params]` table (or `--set params.name=value`), checked
+//! before anything runs.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use crate::{ScenarioError, closest};
+use crate::file::document::Item;
+use crate::file::reader::{Fields, Reader};
 
 /// What values a parameter accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ParamKind {
     /// A whole number in `min..=max`.
     Count {
@@ -17,131 +20,167 @@ pub enum ParamKind {
     },
     /// One of these words.
     Choice(&'static [&'static str]),
+    /// A duration such as `"150ms"`.
+    Duration,
+    /// A number in `[0, 1]`.
+    Probability,
+    /// `true` or `false`.
+    Flag,
 }
 
-/// A parameter a scenario declares.
+/// A parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamValue {
+    /// A whole number.
+    Count(u64),
+    /// A word.
+    Choice(&'static str),
+    /// A duration.
+    Duration(Duration),
+    /// A probability.
+    Probability(f64),
+    /// A flag.
+    Flag(bool),
+}
+
+/// A parameter a pattern declares.
 #[derive(Clone, Copy, Debug)]
 pub struct ParamSpec {
-    /// Its name, as written in `--set name=value`.
+    /// Its name, as written in `[params]`.
     pub name: &'static str,
-    /// What it means, for `weft list` and error messages.
+    /// What it means, for `weft show` and error messages.
     pub help: &'static str,
     /// Its value when not set.
-    pub default: &'static str,
+    pub default: ParamValue,
     /// What it accepts.
     pub kind: ParamKind,
 }
 
-impl ParamSpec {
-    fn parse(&self, value: &str) -> Result<ParamValue, ScenarioError> {
-        let bad = |expected: String| ScenarioError::BadValue {
-            name: self.name.to_string(),
-            value: value.to_string(),
-            expected,
-        };
-        match self.kind {
-            ParamKind::Count { min, max } => {
-                // Allow digit separators as people write them: 1_000_000.
-                let n: u64 = value
-                    .replace('_', "")
-                    .parse()
-                    .map_err(|_| bad(format!("a whole number from {min} to {max}")))?;
-                if (min..=max).contains(&n) {
-                    Ok(ParamValue::Count(n))
-                } else {
-                    Err(bad(format!("a whole number from {min} to {max}")))
-                }
-            }
-            ParamKind::Choice(options) => {
-                options.iter().find(|o| **o == value).map(|o| ParamValue::Choice(o)).ok_or_else(|| {
-                    let hint = closest(value, options.iter().copied())
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
-                    bad(format!("one of {}{hint}", options.join(", ")))
-                })
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ParamValue {
-    Count(u64),
-    Choice(&'static str),
-}
-
 /// A scenario's parameters, every one set (to its default if not given) and
 /// checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params {
     values: BTreeMap<&'static str, ParamValue>,
-    /// The `--set` pairs that differ from the defaults, to print the replay
-    /// command.
-    overrides: Vec<(String, String)>,
 }
 
 impl Params {
-    /// Parses `sets` (`(key, value)` pairs) against `specs`; unset keys take
-    /// their defaults. Reports the first bad key or value.
-    pub(crate) fn parse(
-        scenario: &str,
+    /// Reads `[params]` (`item`, if written) against `specs`.
+    pub(crate) fn read(
+        reader: &mut Reader<'_>,
+        item: Option<&Item>,
         specs: &[ParamSpec],
-        sets: &[(String, String)],
-    ) -> Result<Params, ScenarioError> {
-        let mut values = BTreeMap::new();
+        pattern: &str,
+    ) -> Params {
+        let mut values: BTreeMap<&'static str, ParamValue> =
+            specs.iter().map(|s| (s.name, s.default)).collect();
+        let Some(item) = item else { return Params { values } };
+        let Some(mut fields) = Fields::new(reader, item, &format!("[params] of pattern `{pattern}`")) else {
+            return Params { values };
+        };
         for spec in specs {
-            values.insert(spec.name, spec.parse(spec.default).expect("defaults are valid"));
+            let Some(item) = fields.optional(spec.name) else { continue };
+            let value = match spec.kind {
+                ParamKind::Count { min, max } => reader.count(item, min, max).map(ParamValue::Count),
+                ParamKind::Choice(options) => reader.choice(item, spec.name, options).map(ParamValue::Choice),
+                ParamKind::Duration => reader.duration(item).map(ParamValue::Duration),
+                ParamKind::Probability => reader.probability(item).map(ParamValue::Probability),
+                ParamKind::Flag => reader.boolean(item).map(ParamValue::Flag),
+            };
+            if let Some(value) = value {
+                values.insert(spec.name, value);
+            }
         }
-        for (key, value) in sets {
-            let spec = specs.iter().find(|s| s.name == key).ok_or_else(|| ScenarioError::UnknownParam {
-                scenario: scenario.to_string(),
-                name: key.clone(),
-                suggestion: closest(key, specs.iter().map(|s| s.name)),
-                valid: specs.iter().map(|s| s.name.to_string()).collect(),
-            })?;
-            values.insert(spec.name, spec.parse(value)?);
-        }
-        Ok(Params { values, overrides: sets.to_vec() })
+        fields.finish(reader);
+        Params { values }
+    }
+
+    /// The value of parameter `name`, if the pattern declares it.
+    pub fn get(&self, name: &str) -> Option<ParamValue> {
+        self.values.get(name).copied()
     }
 
     /// The whole-number parameter `name`.
     ///
-    /// Panics if the scenario did not declare `name` as a count: that is a bug
-    /// in the scenario's code, not in the user's input.
+    /// Panics if the pattern did not declare `name` as a count: that is a bug
+    /// in the pattern's code, not in the user's input.
     pub fn count(&self, name: &str) -> u64 {
-        match self.values.get(name) {
-            Some(ParamValue::Count(n)) => *n,
-            other => panic!("scenario bug: parameter `{name}` is not a declared count ({other:?})"),
+        match self.get(name) {
+            Some(ParamValue::Count(n)) => n,
+            other => panic!("pattern bug: parameter `{name}` is not a declared count ({other:?})"),
         }
     }
 
     /// The choice parameter `name` (panics like [`Params::count`]).
     pub fn choice(&self, name: &str) -> &'static str {
-        match self.values.get(name) {
+        match self.get(name) {
             Some(ParamValue::Choice(c)) => c,
-            other => {
-                panic!("scenario bug: parameter `{name}` is not a declared choice ({other:?})")
-            }
+            other => panic!("pattern bug: parameter `{name}` is not a declared choice ({other:?})"),
         }
     }
 
-    /// The `--set` pairs given, in order.
-    pub fn overrides(&self) -> &[(String, String)] {
-        &self.overrides
+    /// The duration parameter `name` (panics like [`Params::count`]).
+    pub fn duration(&self, name: &str) -> Duration {
+        match self.get(name) {
+            Some(ParamValue::Duration(d)) => d,
+            other => panic!("pattern bug: parameter `{name}` is not a declared duration ({other:?})"),
+        }
     }
 }
 
-/// Splits `key=value`.
-///
-/// ```
-/// use weft_scenarios::params::split_set;
-/// assert_eq!(split_set("nodes=10")?, ("nodes".to_string(), "10".to_string()));
-/// assert!(split_set("nodes").is_err());
-/// # Ok::<(), weft_scenarios::ScenarioError>(())
-/// ```
-pub fn split_set(arg: &str) -> Result<(String, String), ScenarioError> {
-    match arg.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
-        _ => Err(ScenarioError::NotKeyValue(arg.to_string())),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::diagnostic::Sources;
+    use crate::file::document;
+
+    const SPECS: &[ParamSpec] = &[
+        ParamSpec {
+            name: "replicas",
+            help: "copies",
+            default: ParamValue::Count(3),
+            kind: ParamKind::Count { min: 1, max: 9 },
+        },
+        ParamSpec {
+            name: "timeout",
+            help: "how long to wait",
+            default: ParamValue::Duration(Duration::from_millis(150)),
+            kind: ParamKind::Duration,
+        },
+        ParamSpec {
+            name: "mode",
+            help: "how",
+            default: ParamValue::Choice("fast"),
+            kind: ParamKind::Choice(&["fast", "safe"]),
+        },
+    ];
+
+    fn read(text: &str) -> (Params, Vec<String>) {
+        let mut sources = Sources::default();
+        let s = sources.add("p.toml", text);
+        let (root, syntax) = document::parse(&sources, s);
+        assert!(syntax.is_empty());
+        let mut reader = Reader::new(&sources);
+        let document::Value::Table(table) = &root.value else { panic!("root is a table") };
+        let params = Params::read(&mut reader, table.get("params").map(|e| &e.item), SPECS, "test");
+        (params, reader.diagnostics.into_iter().map(|d| d.message).collect())
+    }
+
+    #[test]
+    fn defaults_fill_in_and_values_are_typed() {
+        let (params, errors) = read("[params]\nreplicas = 5\ntimeout = \"2s\"\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(params.count("replicas"), 5);
+        assert_eq!(params.duration("timeout"), Duration::from_secs(2));
+        assert_eq!(params.choice("mode"), "fast");
+    }
+
+    #[test]
+    fn every_bad_parameter_is_reported() {
+        let (_, errors) = read("[params]\nreplicas = 10\ntimeout = 3\nmode = \"fsat\"\nreplica = 1\n");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("10 is out of range")));
+        assert!(errors.iter().any(|e| e.contains("expected a duration")));
+        assert!(errors.iter().any(|e| e.contains("unknown mode `fsat`")));
+        assert!(errors.iter().any(|e| e.contains("unknown key `replica`")));
     }
 }

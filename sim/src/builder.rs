@@ -81,7 +81,8 @@ pub enum BuildError {
 /// ```
 pub struct SimBuilder<N: Node, Q: QueueKind = Calendar> {
     seed: u64,
-    roles: Vec<(String, usize, Factory<N>)>,
+    /// Each role: its name, its nodes' names, and its factory.
+    roles: Vec<(String, Vec<String>, Factory<N>)>,
     topology: Topology,
     default_link: LinkModel,
     links: Vec<(NodeId, NodeId, LinkModel)>,
@@ -132,8 +133,20 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
     /// Adds `count` nodes of the role `role`, named `role-0`, `role-1`, …
     /// (numbered within the role). `factory` makes each one, at the start and
     /// at every restart.
-    pub fn role(mut self, role: &str, count: usize, factory: impl FnMut(NodeId) -> N + 'static) -> Self {
-        self.roles.push((role.to_string(), count, Box::new(factory)));
+    pub fn role(self, role: &str, count: usize, factory: impl FnMut(NodeId) -> N + 'static) -> Self {
+        let names = (0..count).map(|k| format!("{role}-{k}")).collect();
+        self.named_role(role, names, factory)
+    }
+
+    /// Adds one node of the role `role` per name in `names`, named so (in
+    /// the trace, and for the explorer); see [`SimBuilder::role`].
+    pub fn named_role(
+        mut self,
+        role: &str,
+        names: Vec<String>,
+        factory: impl FnMut(NodeId) -> N + 'static,
+    ) -> Self {
+        self.roles.push((role.to_string(), names, Box::new(factory)));
         self
     }
 
@@ -244,7 +257,7 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
     /// Checks the description and builds the simulation, with every node's
     /// start scheduled at time zero and every fault at its time.
     pub fn build(self) -> Result<Sim<N, Q>, BuildError> {
-        let count: usize = self.roles.iter().map(|(_, n, _)| n).sum();
+        let count: usize = self.roles.iter().map(|(_, names, _)| names.len()).sum();
         if count == 0 {
             return Err(BuildError::NoNodes);
         }
@@ -289,10 +302,10 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
         let mut info = Vec::with_capacity(count);
         let mut factories = Vec::with_capacity(self.roles.len());
         let mut nodes = Vec::with_capacity(count);
-        for (role_index, (role, role_count, factory)) in self.roles.into_iter().enumerate() {
-            for k in 0..role_count {
+        for (role_index, (role, names, factory)) in self.roles.into_iter().enumerate() {
+            for name in names {
                 let id = NodeId::new(nodes.len() as u32);
-                info.push(NodeInfo { name: format!("{role}-{k}"), role: role.clone() });
+                info.push(NodeInfo { name, role: role.clone() });
                 nodes.push(NodeSlot {
                     node: None,
                     status: crate::NodeStatus::Crashed,
@@ -366,7 +379,7 @@ impl<N: Node, Q: QueueKind> std::fmt::Debug for SimBuilder<N, Q> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SimBuilder")
             .field("seed", &self.seed)
-            .field("roles", &self.roles.iter().map(|(r, n, _)| (r, n)).collect::<Vec<_>>())
+            .field("roles", &self.roles.iter().map(|(r, names, _)| (r, names.len())).collect::<Vec<_>>())
             .field("topology", &self.topology)
             .field("faults", &self.faults.len())
             .finish_non_exhaustive()

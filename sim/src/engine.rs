@@ -579,6 +579,20 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         }
     }
 
+    /// Moves the clock forward to `time` when nothing is due before then:
+    /// how a driver that applies its own faults reaches a fault's time after
+    /// the run has gone quiet. Never moves the clock back.
+    ///
+    /// Panics if an event is due before `time`: skipping it would break the
+    /// run's order.
+    pub fn advance_to(&mut self, time: SimTime) {
+        assert!(
+            self.queue.peek_time().is_none_or(|next| next >= time),
+            "advance_to({time}) would skip an event due earlier"
+        );
+        self.now = self.now.max(time);
+    }
+
     // ----- The event loop -----
 
     /// Pops and handles events until one is worth reporting. Returns `None`

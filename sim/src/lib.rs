@@ -9,7 +9,7 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | [`time`] | [`SimTime`] (virtual nanoseconds) and [`NodeId`] |
+//! | [`time`] | [`SimTime`] (virtual nanoseconds), [`NodeId`], and [`parse_duration`](time::parse_duration) |
 //! | [`node`] | the [`Node`] trait and its [`Ctx`]: how node code talks to the world |
 //! | [`builder`] | [`SimBuilder`]: nodes, network, faults, budget |
 //! | [`engine`] | [`Sim`]: the event loop, message fates, faults |
@@ -19,6 +19,7 @@
 //! | [`rng`] | one seed, many independent random streams |
 //! | [`trace`] | trace events, trace files, and the stable run hash |
 //! | [`metrics`] | counters and latency histograms |
+//! | [`parse`] | [`ParseError`]: what went wrong reading a duration or [`Latency`] from text, and where |
 //!
 //! ## A first simulation
 //!
@@ -83,6 +84,7 @@ pub mod fault;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod parse;
 pub mod queue;
 pub mod rng;
 pub mod time;
@@ -94,5 +96,6 @@ pub use fault::{ClockOffset, Fault};
 pub use metrics::{Metrics, MetricsSummary};
 pub use network::{Adjacency, Latency, LatencyError, LinkModel, Topology, TopologyError};
 pub use node::{Ctx, Node, Payload, TimerId};
+pub use parse::ParseError;
 pub use time::{NodeId, SimTime};
 pub use trace::{DropReason, RunHash, Trace, TraceEvent, TraceKind};

@@ -1,0 +1,156 @@
+//! `pattern = "flood"`: values broadcast by flooding.
+//!
+//! The workload is open loop: `requests` values arrive at `rate`, each at a
+//! node drawn at random from the workload stream (among the first `clients`
+//! nodes, if `clients` is given; among all nodes otherwise).
+
+use rand::Rng;
+use weft_patterns::flood::{self, Flood, Injection};
+use weft_sim::queue::QueueKind;
+use weft_sim::rng::{Stream, stream_rng};
+use weft_sim::{NodeId, Sim, SimTime};
+
+use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
+use crate::ScenarioError;
+use crate::scenario::Scenario;
+use crate::workload::WorkloadSupport;
+
+/// The flooding pattern.
+#[derive(Debug)]
+pub struct FloodPattern;
+
+/// Property: without loss, flooding delivers an exact number of messages.
+pub const EXACT_DELIVERIES: &str = "exact-deliveries";
+/// Property: every node ends up with every value.
+pub const EVERY_NODE_SEES_EVERY_VALUE: &str = "every-node-sees-every-value";
+
+/// What the flood's properties are judged against.
+#[derive(Debug)]
+pub struct FloodJudge {
+    /// When each value is injected, by value.
+    injected_at: Vec<SimTime>,
+}
+
+/// The most `nodes × values` a flood may have: 2^33 bits, 1 GiB of "seen"
+/// bitmaps.
+const MAX_SEEN_BITS: u64 = 1 << 33;
+
+impl Pattern for FloodPattern {
+    type Node = Flood;
+    type Judge = FloodJudge;
+
+    const INFO: PatternInfo = PatternInfo {
+        name: "flood",
+        description: "values broadcast by flooding: every node forwards what is new to it",
+        roles: &[RoleSpec {
+            name: "node",
+            help: "forwards each value it sees for the first time to all its other neighbours",
+            default_count: 10,
+            min: 2,
+            max: 1_000_000,
+        }],
+        params: &[],
+        workload: Some(WorkloadSupport {
+            closed_loop: false,
+            open_loop: true,
+            max_clients: None,
+            operations: &[],
+            keys: false,
+        }),
+        properties: &[
+            PropertySpec {
+                name: EXACT_DELIVERIES,
+                description: "exactly 2E - n + 1 deliveries per value (E links, n nodes): true only without loss or faults",
+                kind: PropertyKind::AtEnd,
+            },
+            PropertySpec {
+                name: EVERY_NODE_SEES_EVERY_VALUE,
+                description: "every node has seen every injected value",
+                kind: PropertyKind::Eventually,
+            },
+        ],
+        has_leader: false,
+    };
+
+    fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
+        let nodes = scenario.node_count();
+        let Some(workload) = &scenario.workload else {
+            return Ok(Prepared {
+                factories: vec![Box::new(|_| Flood::new(0, Vec::new()))],
+                judge: FloodJudge { injected_at: Vec::new() },
+            });
+        };
+        let values = u32::try_from(workload.requests).ok().filter(|v| nodes as u64 * u64::from(*v) <= MAX_SEEN_BITS).ok_or_else(|| {
+            ScenarioError::Unsupported(format!(
+                "a flood of {} values over {nodes} nodes: nodes × values must be at most {MAX_SEEN_BITS} (each node remembers every value)",
+                workload.requests
+            ))
+        })?;
+        // Arrivals and their nodes come from the workload stream, so changing
+        // the workload never shifts the network's draws.
+        let mut rng = stream_rng(seed, Stream::Workload);
+        let arrivals = workload.open_arrivals(&mut rng);
+        let sources = workload.clients.map_or(nodes, |c| (c as usize).min(nodes));
+        let mut injections = vec![Vec::new(); nodes];
+        for (value, at) in arrivals.iter().enumerate() {
+            let value = value as u32;
+            injections[rng.random_range(0..sources)].push(Injection { value, at: *at });
+        }
+        let factory = move |id: NodeId| Flood::new(values, injections[id.index()].clone());
+        Ok(Prepared { factories: vec![Box::new(factory)], judge: FloodJudge { injected_at: arrivals } })
+    }
+
+    fn judge<Q: QueueKind>(
+        judge: &FloodJudge,
+        property: &str,
+        sim: &Sim<Flood, Q>,
+        when: Judgement,
+    ) -> Result<(), String> {
+        let n = sim.node_count();
+        match property {
+            EXACT_DELIVERIES => {
+                let injected = judge.injected_at.iter().filter(|at| **at <= when.now).count() as u64;
+                let adjacency = sim.adjacency();
+                let degree_sum: u64 = (0..n as u32).map(|i| adjacency.degree(NodeId::new(i)) as u64).sum();
+                let expected = flood::expected_messages(n as u64, degree_sum / 2, injected);
+                let delivered = sim.stats().messages_delivered;
+                if delivered == expected {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{delivered} messages delivered; without loss flooding delivers exactly {expected}"
+                    ))
+                }
+            }
+            _ => {
+                // Values that had their time to spread: all of those injected
+                // so far at the end; at a bounded check, those injected at
+                // least `within` ago.
+                let settled = match (when.at_end, when.within) {
+                    (false, Some(within)) => {
+                        SimTime::from_nanos(when.now.as_nanos().saturating_sub(within.as_nanos() as u64))
+                    }
+                    _ => when.now,
+                };
+                let values: Vec<u32> = (0..judge.injected_at.len() as u32)
+                    .filter(|v| judge.injected_at[*v as usize] <= settled)
+                    .collect();
+                let missing: Vec<NodeId> = (0..n as u32)
+                    .map(NodeId::new)
+                    .filter(|id| sim.node(*id).is_none_or(|node| !values.iter().all(|v| node.has_seen(*v))))
+                    .collect();
+                match missing.as_slice() {
+                    [] => Ok(()),
+                    [first, ..] => {
+                        let name = &sim.node_info()[first.index()].name;
+                        Err(format!(
+                            "{} of {n} nodes missed at least one of {} values (first: {name})",
+                            missing.len(),
+                            values.len()
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}

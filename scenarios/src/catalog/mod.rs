@@ -1,0 +1,197 @@
+//! The catalog: every pattern a scenario file can name, and how each one
+//! plugs into a run.
+//!
+//! A pattern's node code lives in `weft-patterns` and knows nothing of
+//! scenario files. Its entry here is the adapter: it declares what a scenario
+//! may say about the pattern ([`PatternInfo`]: roles, parameters, workload,
+//! properties) and implements [`Pattern`]: make the nodes, and judge the
+//! properties. The generic runner (`crate::run`) does everything else, the
+//! same way for every pattern.
+
+use std::marker::PhantomData;
+
+use weft_sim::queue::QueueKind;
+use weft_sim::trace::TraceSink;
+use weft_sim::{Node, NodeId, Sim, SimTime};
+
+use crate::params::ParamSpec;
+use crate::report::{RunOptions, RunReport};
+use crate::scenario::Scenario;
+use crate::workload::WorkloadSupport;
+use crate::{ScenarioError, closest};
+
+pub mod flood;
+pub mod ping_pong;
+
+/// What a scenario file may say about a pattern.
+#[derive(Debug)]
+pub struct PatternInfo {
+    /// Its name, as `pattern = "..."` spells it.
+    pub name: &'static str,
+    /// One line saying what it is.
+    pub description: &'static str,
+    /// Its roles, in the order their nodes are numbered.
+    pub roles: &'static [RoleSpec],
+    /// Its parameters (`[params]`).
+    pub params: &'static [ParamSpec],
+    /// The workloads it can run, if it takes one.
+    pub workload: Option<WorkloadSupport>,
+    /// Its properties (`[checks]`).
+    pub properties: &'static [PropertySpec],
+    /// True if it elects a leader, so that a fault can target `"leader"`.
+    pub has_leader: bool,
+}
+
+/// A role: a kind of node in a pattern.
+#[derive(Debug)]
+pub struct RoleSpec {
+    /// Its name, as `[nodes]` spells it.
+    pub name: &'static str,
+    /// What nodes of this role do.
+    pub help: &'static str,
+    /// How many nodes it has when `[nodes]` does not say.
+    pub default_count: u32,
+    /// The fewest it may have.
+    pub min: u32,
+    /// The most it may have.
+    pub max: u32,
+}
+
+/// A named property of a pattern: something that must hold.
+#[derive(Debug)]
+pub struct PropertySpec {
+    /// Its name, as `[checks]` and violations spell it.
+    pub name: &'static str,
+    /// What it says, in one sentence.
+    pub description: &'static str,
+    /// When it is judged.
+    pub kind: PropertyKind,
+}
+
+/// When a property is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropertyKind {
+    /// Once, when the run stops ("exactly this many deliveries").
+    AtEnd,
+    /// Must have become true some time after the faults stop: judged `within`
+    /// the last healing fault when the scenario gives a bound, and when the
+    /// run stops otherwise.
+    Eventually,
+}
+
+/// The moment a property is judged.
+#[derive(Clone, Copy, Debug)]
+pub struct Judgement {
+    /// Now.
+    pub now: SimTime,
+    /// The bound the scenario gave (`within`), if any: how long after the
+    /// last healing fault the property had to become true.
+    pub within: Option<std::time::Duration>,
+    /// True when the run has stopped.
+    pub at_end: bool,
+}
+
+/// A pattern, as a scenario runs it.
+pub trait Pattern: 'static {
+    /// Its node type (every role is a variant of it).
+    type Node: Node;
+    /// What the pattern keeps to judge its properties, made by
+    /// [`Pattern::prepare`].
+    type Judge;
+
+    /// What scenarios may say about it.
+    const INFO: PatternInfo;
+
+    /// Makes what the run needs: one node factory per role (in
+    /// [`PatternInfo::roles`] order), and the judge.
+    fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError>;
+
+    /// Judges `property` (one of [`PatternInfo::properties`]) on `sim`:
+    /// `Err` says what was seen instead.
+    fn judge<Q: QueueKind>(
+        judge: &Self::Judge,
+        property: &str,
+        sim: &Sim<Self::Node, Q>,
+        when: Judgement,
+    ) -> Result<(), String>;
+
+    /// The node that currently leads, for faults that target `"leader"`.
+    fn leader<Q: QueueKind>(_judge: &Self::Judge, _sim: &Sim<Self::Node, Q>) -> Option<NodeId> {
+        None
+    }
+}
+
+/// Makes one node of a role, at the start and at each restart.
+pub type Factory<N> = Box<dyn FnMut(NodeId) -> N>;
+
+/// What [`Pattern::prepare`] makes.
+pub struct Prepared<P: Pattern + ?Sized> {
+    /// One factory per role.
+    pub factories: Vec<Factory<P::Node>>,
+    /// The judge of the properties.
+    pub judge: P::Judge,
+}
+
+impl<P: Pattern> std::fmt::Debug for Prepared<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared").field("roles", &self.factories.len()).finish_non_exhaustive()
+    }
+}
+
+/// A catalog entry: a [`Pattern`] behind a type-erased face, so the catalog
+/// can be a list. Only the entry point is dynamic; the run itself is generic
+/// over the pattern's node type.
+pub trait Entry: Sync {
+    /// The pattern's declarations.
+    fn info(&self) -> &'static PatternInfo;
+    /// Runs `scenario` once.
+    fn run(
+        &self,
+        scenario: &Scenario,
+        options: &RunOptions,
+        sink: Option<Box<dyn TraceSink>>,
+    ) -> Result<RunReport, ScenarioError>;
+}
+
+impl std::fmt::Debug for dyn Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pattern `{}`", self.info().name)
+    }
+}
+
+/// The [`Entry`] of pattern `P`.
+struct Of<P>(PhantomData<fn() -> P>);
+
+impl<P: Pattern> Entry for Of<P> {
+    fn info(&self) -> &'static PatternInfo {
+        &const { P::INFO }
+    }
+
+    fn run(
+        &self,
+        scenario: &Scenario,
+        options: &RunOptions,
+        sink: Option<Box<dyn TraceSink>>,
+    ) -> Result<RunReport, ScenarioError> {
+        crate::run::run::<P>(scenario, options, sink)
+    }
+}
+
+/// Every pattern, in the order `weft list` shows them.
+static CATALOG: &[&dyn Entry] =
+    &[&Of::<ping_pong::PingPongPattern>(PhantomData), &Of::<flood::FloodPattern>(PhantomData)];
+
+/// Every pattern a scenario can name.
+pub fn catalog() -> &'static [&'static dyn Entry] {
+    CATALOG
+}
+
+/// The pattern called `name`, or the closest name to suggest.
+pub fn find(name: &str) -> Result<&'static dyn Entry, Option<String>> {
+    CATALOG.iter().copied().find(|e| e.info().name == name).ok_or_else(|| closest(name, names()))
+}
+
+/// Every pattern's name.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|e| e.info().name)
+}

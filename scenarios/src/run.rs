@@ -1,0 +1,266 @@
+//! Running a scenario: build the simulation, drive it through its fault
+//! timeline, and judge its properties.
+//!
+//! The engine knows faults only as concrete data ("crash n2"). The driver
+//! here turns the scenario's *plans* ("crash the leader") into such faults
+//! at the moment each one fires: it runs the simulation up to that moment,
+//! looks at the run (who leads, who is down), resolves the target, and
+//! injects the result. Random choices come from the run's fault stream, so
+//! the whole run is still a function of the seed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use weft_sim::queue::{Calendar, QueueKind};
+use weft_sim::rng::{Stream, stream_rng};
+use weft_sim::trace::TraceSink;
+use weft_sim::{Fault, NodeId, NodeStatus, Outcome, Sim, SimTime};
+
+use crate::ScenarioError;
+use crate::catalog::{Judgement, Pattern, PropertyKind};
+use crate::faults::{self, FaultAction, World};
+use crate::report::{RunOptions, RunReport, Violation};
+use crate::scenario::{Check, Scenario};
+
+/// Runs `scenario` once with pattern `P` and checks it.
+pub(crate) fn run<P: Pattern>(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
+) -> Result<RunReport, ScenarioError> {
+    let (mut sim, judge) = build::<P, Calendar>(scenario, options, sink)?;
+    let mut driver = Driver::new(scenario, options.seed, sim.node_count());
+    let mut violations = Vec::new();
+    let mut notes = Vec::new();
+    let limit = scenario.duration.map_or(SimTime::MAX, |d| SimTime::ZERO.saturating_add(d));
+
+    let outcome = loop {
+        let next = driver.next_time();
+        let outcome = sim.run_until(next.unwrap_or(SimTime::MAX));
+        match outcome {
+            Outcome::BudgetExhausted => break outcome,
+            Outcome::Quiescent | Outcome::ReachedTime | Outcome::ConditionMet => {}
+        }
+        let Some(next) = next else { break outcome };
+        if next > limit || sim.now() >= limit {
+            break outcome;
+        }
+        if sim.now() < next {
+            // Quiet before the next fault: move the clock to it.
+            sim.advance_to(next);
+        }
+        driver.fire_due::<P, Calendar>(&mut sim, &judge, &mut notes);
+        for check in driver.checks_due(sim.now()) {
+            let when = Judgement { now: sim.now(), within: check.within, at_end: false };
+            if let Err(message) = P::judge(&judge, check.property.name, &sim, when) {
+                violations.push(Violation { property: check.property.name.into(), time: sim.now(), message });
+            }
+        }
+    };
+
+    // Judge everything not judged yet: end-of-run properties, and
+    // eventually-properties whose moment the run did not reach.
+    for check in driver.remaining_checks() {
+        let when = Judgement { now: sim.now(), within: check.within, at_end: true };
+        if let Err(message) = P::judge(&judge, check.property.name, &sim, when) {
+            violations.push(Violation { property: check.property.name.into(), time: sim.now(), message });
+        }
+    }
+    sim.finish_trace().map_err(ScenarioError::TraceWrite)?;
+    if outcome == Outcome::BudgetExhausted {
+        violations.push(Violation {
+            property: "terminates".into(),
+            time: sim.now(),
+            message: "the run used its whole event budget without finishing".into(),
+        });
+    }
+    Ok(RunReport {
+        scenario: scenario.name.clone(),
+        pattern: scenario.info().name.to_string(),
+        reference: scenario.reference.clone(),
+        seed: options.seed,
+        sets: scenario.sets.clone(),
+        trace_hash: sim.trace_hash().to_string(),
+        outcome,
+        stats: sim.stats().clone(),
+        in_flight: sim.in_flight(),
+        sim_time: sim.now(),
+        metrics: sim.metrics().summary(),
+        violations,
+        expected: scenario.expect.map(|p| p.name.to_string()),
+        notes,
+        trace: sim.trace(&scenario.name),
+    })
+}
+
+/// Builds `scenario`'s simulation with event queue `Q`, and its pattern's
+/// judge. Faults are not scheduled here: the driver applies them.
+pub fn build<P: Pattern, Q: QueueKind>(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sink: Option<Box<dyn TraceSink>>,
+) -> Result<(Sim<P::Node, Q>, P::Judge), ScenarioError> {
+    let prepared = P::prepare(scenario, options.seed)?;
+    debug_assert_eq!(prepared.factories.len(), scenario.roles.len(), "one factory per role");
+    let mut builder = Sim::builder(options.seed);
+    for (role, factory) in scenario.roles.iter().zip(prepared.factories) {
+        builder = builder.named_role(role.name, role.names.clone(), factory);
+    }
+    let mut first = 0u32;
+    for role in &scenario.roles {
+        if let Some(processing) = &role.processing {
+            for i in first..first + role.names.len() as u32 {
+                builder = builder.node_processing_delay(NodeId::new(i), processing.clone());
+            }
+        }
+        first += role.names.len() as u32;
+    }
+    builder = scenario.network.configure(builder);
+    if let Some(duration) = scenario.duration {
+        builder = builder.time_limit(SimTime::ZERO.saturating_add(duration));
+    }
+    builder = match sink {
+        Some(sink) => builder.trace_to(&scenario.name, sink),
+        None => builder.keep_trace(options.keep_trace),
+    };
+    Ok((builder.queue::<Q>().build()?, prepared.judge))
+}
+
+/// What happens next on the timeline.
+#[derive(Debug)]
+enum Pending {
+    /// A planned fault fires: resolve it now. `lasting` schedules its undo.
+    Plan(FaultAction, Option<Duration>),
+    /// The undo of an earlier fault, already resolved.
+    Undo(Vec<Fault>),
+}
+
+/// Walks the fault timeline and the moments of bounded checks.
+struct Driver<'s> {
+    /// Pending work by (time, order of scheduling): ties fire in the order
+    /// they were scheduled, as written in the file.
+    timeline: BTreeMap<(SimTime, u64), Pending>,
+    next_seq: u64,
+    rng: rand_chacha::ChaCha8Rng,
+    /// Checks with a moment (an eventually-property with `within`), by time.
+    timed: Vec<(SimTime, &'s Check)>,
+    /// Checks judged when the run stops.
+    at_end: Vec<&'s Check>,
+    default_link: &'s weft_sim::LinkModel,
+}
+
+impl<'s> Driver<'s> {
+    fn new(scenario: &'s Scenario, seed: u64, nodes: usize) -> Driver<'s> {
+        let mut rng = stream_rng(seed, Stream::Faults);
+        let mut plans: Vec<(SimTime, FaultAction, Option<Duration>)> =
+            scenario.faults.iter().map(|f| (f.at, f.action.clone(), f.lasting)).collect();
+        if let Some(nemesis) = &scenario.nemesis {
+            plans.extend(nemesis.plan(nodes, &mut rng).into_iter().map(|f| (f.at, f.action, f.lasting)));
+        }
+        // The anchor of eventually-properties: when the last fault ends.
+        let anchor = plans
+            .iter()
+            .map(|(at, action, lasting)| match lasting {
+                Some(l) => at.saturating_add(*l),
+                None if action.heals() => *at,
+                None => SimTime::ZERO,
+            })
+            .max()
+            .unwrap_or(SimTime::ZERO);
+        let mut driver = Driver {
+            timeline: BTreeMap::new(),
+            next_seq: 0,
+            rng,
+            timed: Vec::new(),
+            at_end: Vec::new(),
+            default_link: &scenario.network.default,
+        };
+        // Stable: file faults before nemesis faults at the same time.
+        plans.sort_by_key(|(at, _, _)| *at);
+        for (at, action, lasting) in plans {
+            driver.schedule(at, Pending::Plan(action, lasting));
+        }
+        for check in &scenario.checks {
+            match (check.property.kind, check.within) {
+                (PropertyKind::Eventually, Some(within)) => {
+                    driver.timed.push((anchor.saturating_add(within), check))
+                }
+                _ => driver.at_end.push(check),
+            }
+        }
+        driver.timed.sort_by_key(|(t, _)| *t);
+        driver
+    }
+
+    fn schedule(&mut self, at: SimTime, pending: Pending) {
+        self.timeline.insert((at, self.next_seq), pending);
+        self.next_seq += 1;
+    }
+
+    /// When the driver next has something to do.
+    fn next_time(&self) -> Option<SimTime> {
+        let fault = self.timeline.keys().next().map(|(t, _)| *t);
+        let check = self.timed.first().map(|(t, _)| *t);
+        match (fault, check) {
+            (Some(f), Some(c)) => Some(f.min(c)),
+            (f, c) => f.or(c),
+        }
+    }
+
+    /// Applies every fault due now.
+    fn fire_due<P: Pattern, Q: QueueKind>(
+        &mut self,
+        sim: &mut Sim<P::Node, Q>,
+        judge: &P::Judge,
+        notes: &mut Vec<String>,
+    ) {
+        let now = sim.now();
+        while let Some(entry) = self.timeline.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            match entry.remove() {
+                Pending::Undo(faults) => faults.into_iter().for_each(|f| sim.inject(f)),
+                Pending::Plan(action, lasting) => {
+                    let statuses: Vec<NodeStatus> =
+                        (0..sim.node_count()).map(|i| sim.status(NodeId::new(i as u32))).collect();
+                    let crashed: Vec<bool> = statuses.iter().map(|s| *s == NodeStatus::Crashed).collect();
+                    let paused: Vec<bool> = statuses.iter().map(|s| *s == NodeStatus::Paused).collect();
+                    let world = World {
+                        nodes: sim.node_count(),
+                        crashed: &crashed,
+                        paused: &paused,
+                        leader: P::leader(judge, sim),
+                        default_link: self.default_link,
+                    };
+                    let (apply, undo) = faults::resolve(&action, &world, &mut self.rng);
+                    if apply.is_empty() {
+                        notes.push(format!(
+                            "at {now}: `{}` had no target then, so nothing happened",
+                            action.name()
+                        ));
+                    }
+                    apply.into_iter().for_each(|f| sim.inject(f));
+                    if let Some(lasting) = lasting
+                        && !undo.is_empty()
+                    {
+                        self.schedule(now.saturating_add(lasting), Pending::Undo(undo));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bounded checks whose moment has come.
+    fn checks_due(&mut self, now: SimTime) -> Vec<&'s Check> {
+        let due = self.timed.iter().take_while(|(t, _)| *t <= now).count();
+        self.timed.drain(..due).map(|(_, c)| c).collect()
+    }
+
+    /// Every check not judged yet.
+    fn remaining_checks(&mut self) -> Vec<&'s Check> {
+        let mut rest: Vec<&'s Check> = self.timed.drain(..).map(|(_, c)| c).collect();
+        rest.append(&mut self.at_end);
+        rest
+    }
+}
