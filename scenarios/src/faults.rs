@@ -281,7 +281,7 @@ fn pick(
         Target::Minority => {
             let mut nodes: Vec<NodeId> = all.collect();
             nodes.shuffle(rng);
-            nodes.truncate((world.nodes - 1) / 2);
+            nodes.truncate(world.nodes.saturating_sub(1) / 2);
             nodes.sort();
             nodes
         }
@@ -295,6 +295,10 @@ fn pick(
 /// The engine faults that make a partition of the given shape.
 fn partition(shape: &Shape, world: &World<'_>, rng: &mut ChaCha8Rng) -> Vec<Fault> {
     let n = world.nodes;
+    if n < 2 {
+        // Nothing to split.
+        return Vec::new();
+    }
     let mut shuffled: Vec<NodeId> = (0..n).map(|i| NodeId::new(i as u32)).collect();
     let groups = |mut groups: Vec<Vec<NodeId>>| {
         groups.iter_mut().for_each(|g| g.sort());
@@ -309,7 +313,7 @@ fn partition(shape: &Shape, world: &World<'_>, rng: &mut ChaCha8Rng) -> Vec<Faul
         }
         Shape::MajorityMinority => {
             shuffled.shuffle(rng);
-            let majority = shuffled.split_off((n - 1) / 2);
+            let majority = shuffled.split_off(n.saturating_sub(1) / 2);
             groups(vec![shuffled, majority])
         }
         Shape::IsolateOne(target) => {

@@ -334,7 +334,7 @@ fn read_roles(reader: &mut Reader<'_>, item: Option<&Item>, info: &PatternInfo) 
             Some((i, Value::Integer(_))) => {
                 count = reader.count(i, u64::from(spec.min), u64::from(spec.max)).map_or(count, |c| c as u32);
             }
-            Some((i, _)) => {
+            Some((i, Value::Table(_))) => {
                 if let Some(mut fields) = Fields::new(reader, i, &format!("role `{}`", spec.name)) {
                     let written_count = fields.optional("count");
                     let written_names = fields.optional("names").and_then(|n| reader.strings(n));
@@ -367,6 +367,14 @@ fn read_roles(reader: &mut Reader<'_>, item: Option<&Item>, info: &PatternInfo) 
                     }
                 }
             }
+            Some((i, other)) => reader.error(
+                &i.origin,
+                format!(
+                    "expected a node count or a table {{ count, names, processing }} for role `{}`, found {}",
+                    spec.name,
+                    other.kind()
+                ),
+            ),
         }
         let names = names.unwrap_or_else(|| (0..count).map(|k| format!("{}-{k}", spec.name)).collect());
         roles.push(Role { name: spec.name, names, processing });
@@ -1107,6 +1115,17 @@ fn read_nemesis(reader: &mut Reader<'_>, item: &Item, duration: Option<Duration>
         None => Some(false),
     };
     fields.finish(reader);
+    // A plan is drawn up front: keep it a sane size.
+    if let (Some(every), Some(start), Some(stop)) = (every, start, stop) {
+        let expected = stop.saturating_sub(start).as_secs_f64() / every.as_secs_f64();
+        if expected > MAX_NEMESIS_FAULTS {
+            reader.error(
+                &item.origin,
+                format!("the nemesis would plan about {expected:.0} faults; at most {MAX_NEMESIS_FAULTS} (raise `every` or shorten the window)"),
+            );
+            return None;
+        }
+    }
     let at = |d: Duration| SimTime::ZERO.saturating_add(d);
     Some(Nemesis {
         kinds,
@@ -1117,6 +1136,9 @@ fn read_nemesis(reader: &mut Reader<'_>, item: &Item, duration: Option<Duration>
         swarm: swarm?,
     })
 }
+
+/// The most faults a nemesis may plan (on average) for one run.
+const MAX_NEMESIS_FAULTS: f64 = 100_000.0;
 
 /// `"100ms..1s"` (uniform between) or `"500ms"` (exactly).
 fn read_duration_range(reader: &mut Reader<'_>, item: &Item) -> Option<(Duration, Duration)> {

@@ -311,7 +311,9 @@ impl<'t> Fields<'t> {
 
     /// The value of `key`, if written.
     pub fn optional(&mut self, key: &'static str) -> Option<&'t Item> {
-        self.known.push(key);
+        if !self.known.contains(&key) {
+            self.known.push(key);
+        }
         self.table.get(key).map(|e| &e.item)
     }
 
