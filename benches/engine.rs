@@ -9,8 +9,10 @@
 //! Run: `cargo bench --bench engine` (see docs/performance.md).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use weft_scenarios::RunOptions;
-use weft_scenarios::library::{FloodTopology, flood_sim, ping_pong_sim};
+use weft_scenarios::catalog::Pattern;
+use weft_scenarios::catalog::flood::FloodPattern;
+use weft_scenarios::catalog::ping_pong::PingPongPattern;
+use weft_scenarios::{RunOptions, open, run};
 use weft_sim::queue::{Calendar, Heap, QueueKind};
 
 #[path = "reference/bare.rs"]
@@ -22,21 +24,24 @@ const SEED: u64 = 1;
 const ROUND_TRIPS: u64 = 1_000_000;
 const VALUES: u32 = 1_000;
 
-fn options() -> RunOptions {
+/// Builds library scenario `name`, with `sets`, on event queue `Q`, and runs
+/// it: the benchmark measures exactly what `weft run` runs.
+fn run_library<P: Pattern, Q: QueueKind>(name: &str, sets: &[String]) -> u64 {
+    let scenario = open(name, sets).expect("valid library scenario");
     // Tracing reduced to the run hash, as in `weft run` without `--trace`.
-    RunOptions { seed: SEED, keep_trace: false }
+    let options = RunOptions { seed: SEED, keep_trace: false };
+    let (mut sim, _judge) = run::build::<P, Q>(&scenario, &options, None).expect("builds");
+    let _ = sim.run();
+    sim.stats().messages_delivered
 }
 
 fn weft_ping_pong<Q: QueueKind>() -> u64 {
-    let mut sim = ping_pong_sim::<Q>(ROUND_TRIPS, &options(), None).expect("valid scenario");
-    let _ = sim.run();
-    sim.stats().messages_delivered
+    run_library::<PingPongPattern, Q>("ping-pong", &[format!("workload.requests={ROUND_TRIPS}")])
 }
 
-fn weft_flood<Q: QueueKind>(nodes: usize, topology: FloodTopology) -> u64 {
-    let mut sim = flood_sim::<Q>(nodes, VALUES, topology, &options(), None).expect("valid scenario");
-    let _ = sim.run();
-    sim.stats().messages_delivered
+fn weft_flood<Q: QueueKind>(scenario: &str, nodes: usize) -> u64 {
+    let sets = [format!("nodes.node={nodes}"), format!("workload.requests={VALUES}")];
+    run_library::<FloodPattern, Q>(scenario, &sets)
 }
 
 /// One workload: its name, its node count, and the four implementations.
@@ -59,15 +64,15 @@ fn workloads() -> Vec<Workload> {
         },
         Workload {
             name: "flood/mesh-100",
-            weft_calendar: || weft_flood::<Calendar>(100, FloodTopology::Mesh),
-            weft_heap: || weft_flood::<Heap>(100, FloodTopology::Mesh),
+            weft_calendar: || weft_flood::<Calendar>("flood", 100),
+            weft_heap: || weft_flood::<Heap>("flood", 100),
             bare: || bare::flood(100, VALUES, bare::Topology::Mesh, SEED),
             nexosim: || nexo::flood(100, VALUES, bare::Topology::Mesh, SEED),
         },
         Workload {
             name: "flood/regular3-1000",
-            weft_calendar: || weft_flood::<Calendar>(1000, FloodTopology::Regular3),
-            weft_heap: || weft_flood::<Heap>(1000, FloodTopology::Regular3),
+            weft_calendar: || weft_flood::<Calendar>("flood-sparse", 1000),
+            weft_heap: || weft_flood::<Heap>("flood-sparse", 1000),
             bare: || bare::flood(1000, VALUES, bare::Topology::Regular3, SEED),
             nexosim: || nexo::flood(1000, VALUES, bare::Topology::Regular3, SEED),
         },

@@ -17,12 +17,14 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn run_json_has_the_documented_fields() {
-    let out = weft(&["run", "ping-pong", "--seed", "5", "--set", "round_trips=20", "--json"]);
+    let out = weft(&["run", "ping-pong", "--seed", "5", "--set", "workload.requests=20", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     for field in [
         "scenario",
+        "pattern",
         "seed",
+        "sets",
         "trace_hash",
         "events",
         "messages_sent",
@@ -32,6 +34,7 @@ fn run_json_has_the_documented_fields() {
         "wall_time_ns",
         "metrics",
         "violations",
+        "verdict",
     ] {
         assert!(json.get(field).is_some(), "missing `{field}` in {json}");
     }
@@ -39,6 +42,8 @@ fn run_json_has_the_documented_fields() {
     assert_eq!(json["seed"], 5);
     assert_eq!(json["messages_delivered"], 40);
     assert_eq!(json["violations"], serde_json::json!([]));
+    assert_eq!(json["verdict"], "held");
+    assert_eq!(json["sets"], serde_json::json!(["workload.requests=20"]));
     let hash = json["trace_hash"].as_str().expect("hash is a string");
     assert!(hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
     assert_eq!(json["metrics"]["histograms"]["round_trip"]["count"], 20);
@@ -47,8 +52,7 @@ fn run_json_has_the_documented_fields() {
 #[test]
 fn the_same_seed_prints_the_same_hash_and_another_seed_does_not() {
     let hash = |seed: &str| {
-        let out =
-            weft(&["run", "flood", "--seed", seed, "--set", "nodes=20", "--set", "values=20", "--json"]);
+        let out = weft(&["run", "flood", "--seed", seed, "--set", "workload.requests=20", "--json"]);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         json["trace_hash"].as_str().expect("hash").to_string()
     };
@@ -58,12 +62,43 @@ fn the_same_seed_prints_the_same_hash_and_another_seed_does_not() {
 
 #[test]
 fn human_summary_names_the_run_and_its_checks() {
-    let out = weft(&["run", "flood", "--set", "nodes=10", "--set", "values=5", "--set", "topology=regular3"]);
-    assert_eq!(out.status.code(), Some(0));
+    let out = weft(&["run", "flood-sparse", "--set", "nodes.node=10", "--set", "workload.requests=5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("scenario    flood (seed 1)"), "{text}");
+    assert!(text.contains("scenario    flood-sparse (pattern flood, seed 1)"), "{text}");
     assert!(text.contains("trace hash"), "{text}");
     assert!(text.contains("checks      all held"), "{text}");
+}
+
+#[test]
+fn a_violation_exits_1_and_prints_a_replay_that_reproduces_it() {
+    // Loss breaks flooding's exact message count.
+    let out = weft(&["run", "flood", "--seed", "4", "--set", "network.loss=0.2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("✗ exact-deliveries at "), "{text}");
+    let replay = text.lines().find_map(|l| l.strip_prefix("replay      ")).expect("a replay line");
+    assert_eq!(replay, "weft run flood --seed 4 --set network.loss=0.2");
+    let hash = |text: &str| text.lines().find(|l| l.starts_with("trace hash")).map(str::to_string);
+    let args: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    let again = weft(&args);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(hash(&stdout(&again)), hash(&text), "the replay is the same run");
+}
+
+#[test]
+fn an_expected_violation_exits_0_and_a_missing_one_exits_1() {
+    let out = weft(&["run", "flood-partitioned", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["verdict"], "expected-violation");
+    assert_eq!(json["expected_violation"], "every-node-sees-every-value");
+    assert_eq!(json["violations"][0]["property"], "every-node-sees-every-value");
+
+    // Without its partition the flood reaches everyone: the lesson fails.
+    let out = weft(&["run", "flood-partitioned", "--set", "faults=[]"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("EXPECTED VIOLATION DID NOT HAPPEN"), "{}", stdout(&out));
 }
 
 #[test]
@@ -74,28 +109,89 @@ fn unknown_names_are_errors_with_suggestions_and_exit_2() {
     assert!(err.contains("unknown scenario `flod` (did you mean `flood`?)"), "{err}");
     assert!(err.contains("ping-pong"), "the error lists the valid names: {err}");
 
-    let out = weft(&["run", "flood", "--set", "nodez=4"]);
+    let out = weft(&["run", "flood", "--set", "nodes.nodez=4"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("no parameter `nodez` (did you mean `nodes`?)"), "{err}");
-    assert!(err.contains("nodes, values, topology"), "{err}");
+    assert!(err.contains("pattern `flood` has no role `nodez`: its roles are node"), "{err}");
+    assert!(err.contains("--> --set:1:7"), "the error points into the argument: {err}");
+    assert!(err.contains("did you mean `node`?"), "{err}");
 }
 
 #[test]
 fn bad_values_and_flags_are_errors_with_exit_2() {
     for args in [
-        &["run", "flood", "--set", "nodes=many"][..],
+        &["run", "flood", "--set", "nodes.node=many"][..],
         &["run", "flood", "--set", "topology=torus"],
         &["run", "flood", "--set", "nodes"],
-        &["run", "flood", "--set", "nodes=5", "--set", "topology=regular3"],
+        &["run", "flood", "--set", "nodes.node=5", "--set", "topology=ring-matching"],
+        &["run", "flood", "--set", "network.latency=uniform 5ms..1ms"],
         &["run", "ping-pong", "--seed", "-1"],
         &["run", "ping-pong", "--frobnicate"],
         &["run", "ping-pong", "--trace", "/nonexistent-dir/trace.jsonl"],
+        &["run", "/nonexistent-dir/scenario.toml"],
+        &["show", "nope"],
     ] {
         let out = weft(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("error"), "{args:?}: {}", stderr(&out));
     }
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("weft-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn show_prints_a_file_that_runs_as_the_built_in_one() {
+    let out = weft(&["show", "flood-sparse"]);
+    assert_eq!(out.status.code(), Some(0));
+    let dir = scratch("show");
+    let path = dir.join("copy.toml");
+    std::fs::write(&path, &out.stdout).expect("write copy");
+    let path = path.to_str().expect("utf-8 path");
+    let hash = |scenario: &str| {
+        let out = weft(&["run", scenario, "--set", "workload.requests=10", "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        json["trace_hash"].clone()
+    };
+    assert_eq!(hash(path), hash("flood-sparse"));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn validate_reports_every_mistake_of_every_file_with_its_location() {
+    let dir = scratch("validate");
+    let good = dir.join("good.toml");
+    std::fs::write(&good, weft_scenarios_text("ping-pong")).expect("write");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\ndescription = \"two mistakes\"\npattern = \"flood\"\n\n[network]\nlatenc = \"1ms\"\nloss = 2\n\n[workload]\nrate = \"10/s\"\nrequests = 1\n",
+    )
+    .expect("write");
+    let out = weft(&["validate", good.to_str().expect("utf-8"), bad.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("ok       ") && text.contains("invalid  "), "{text}");
+    assert!(err.contains("bad.toml:6:1"), "{err}");
+    assert!(err.contains("unknown key `latenc` in [network]"), "{err}");
+    assert!(err.contains("did you mean `latency`?"), "{err}");
+    assert!(err.contains("bad.toml:7:8"), "{err}");
+    assert!(err.contains("2 is not a probability"), "{err}");
+    assert!(err.contains("2 mistakes in this scenario"), "{err}");
+
+    let out = weft(&["validate", good.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// A library scenario's text, as `weft show` prints it.
+fn weft_scenarios_text(name: &str) -> Vec<u8> {
+    weft(&["show", name]).stdout
 }
 
 #[test]
@@ -107,7 +203,7 @@ fn trace_file_is_versioned_json_lines_with_the_runs_hash() {
         "run",
         "ping-pong",
         "--set",
-        "round_trips=3",
+        "workload.requests=3",
         "--json",
         "--trace",
         path.to_str().expect("utf-8 path"),
@@ -139,7 +235,7 @@ fn list_json_is_an_array_of_named_scenarios() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let names: Vec<&str> =
         json.as_array().expect("array").iter().map(|s| s["name"].as_str().expect("name")).collect();
-    assert_eq!(names, ["ping-pong", "flood"]);
+    assert_eq!(names, ["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned"]);
     assert!(json[0]["pattern"].is_string() && json[0]["description"].is_string());
 }
 
@@ -182,7 +278,8 @@ fn the_trace_format_doc_shows_a_real_trace() {
     let dir = std::env::temp_dir().join(format!("weft-doc-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("t.jsonl");
-    let out = weft(&["run", "ping-pong", "--set", "round_trips=1", "--trace", path.to_str().expect("utf-8")]);
+    let out =
+        weft(&["run", "ping-pong", "--set", "workload.requests=1", "--trace", path.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0));
     let trace = std::fs::read_to_string(&path).expect("trace written");
     let documented = [0, 1, 2].map(|n| doc_block("docs/trace-format.md", "json", n)).concat();

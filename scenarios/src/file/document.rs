@@ -154,6 +154,16 @@ pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<()
     let value = parse_set_value(value_text.trim(), &value_origin);
 
     let segments: Vec<&str> = path.split('.').map(str::trim).collect();
+    // Where each segment starts in the argument, so a mistake in one segment
+    // is pointed at precisely.
+    let mut segment_origins = Vec::with_capacity(segments.len());
+    let mut offset = 0;
+    for raw in path.split('.') {
+        let lead = raw.len() - raw.trim_start().len();
+        let start = offset + lead;
+        segment_origins.push(Origin { source, span: start..start + raw.trim().len() });
+        offset += raw.len() + 1;
+    }
     if segments.iter().any(|s| s.is_empty()) {
         return Err(Diagnostic::at(&key_origin, format!("`{path}` is not a key path (empty segment)")));
     }
@@ -166,12 +176,9 @@ pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<()
                 if table.get(segment).is_none() {
                     // A new key: tables along the way are created, as TOML's
                     // dotted keys would.
-                    let item = Item { value: Value::Table(Table::default()), origin: key_origin.clone() };
-                    table.entries.push(Entry {
-                        key: segment.to_string(),
-                        key_origin: key_origin.clone(),
-                        item,
-                    });
+                    let origin = segment_origins[depth].clone();
+                    let item = Item { value: Value::Table(Table::default()), origin: origin.clone() };
+                    table.entries.push(Entry { key: segment.to_string(), key_origin: origin, item });
                 }
                 &mut table.get_mut(segment).expect("present: found or inserted above").item
             }
