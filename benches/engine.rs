@@ -30,7 +30,7 @@ fn run_library<P: Pattern, Q: QueueKind>(name: &str, sets: &[String]) -> u64 {
     let scenario = open(name, sets).expect("valid library scenario");
     // Tracing reduced to the run hash, as in `weft run` without `--trace`.
     let options = RunOptions { seed: SEED, keep_trace: false };
-    let (mut sim, _judge) = run::build::<P, Q>(&scenario, &options, None).expect("builds");
+    let mut sim = run::build::<P, Q>(&scenario, &options, None).expect("builds").sim;
     let _ = sim.run();
     sim.stats().messages_delivered
 }

@@ -509,9 +509,9 @@ mod tests {
                     let side = |x: usize| {
                         groups.iter().position(|g| g.contains(&NodeId::new(x as u32))).unwrap_or(groups.len())
                     };
-                    for a in 0..n {
-                        for b in 0..n {
-                            talk[a][b] &= side(a) == side(b);
+                    for (a, row) in talk.iter_mut().enumerate() {
+                        for (b, can) in row.iter_mut().enumerate() {
+                            *can &= side(a) == side(b);
                         }
                     }
                 }

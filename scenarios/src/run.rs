@@ -28,7 +28,7 @@ pub(crate) fn run<P: Pattern>(
     options: &RunOptions,
     sink: Option<Box<dyn TraceSink>>,
 ) -> Result<RunReport, ScenarioError> {
-    let (mut sim, judge) = build::<P, Calendar>(scenario, options, sink)?;
+    let Built { mut sim, judge } = build::<P, Calendar>(scenario, options, sink)?;
     let mut driver = Driver::new(scenario, options.seed, sim.node_count());
     let mut violations = Vec::new();
     let mut notes = Vec::new();
@@ -93,13 +93,27 @@ pub(crate) fn run<P: Pattern>(
     })
 }
 
+/// A scenario's simulation, built and not yet run, with its pattern's judge.
+pub struct Built<P: Pattern, Q: QueueKind> {
+    /// The simulation.
+    pub sim: Sim<P::Node, Q>,
+    /// What judges the pattern's properties.
+    pub judge: P::Judge,
+}
+
+impl<P: Pattern, Q: QueueKind> std::fmt::Debug for Built<P, Q> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Built").field("nodes", &self.sim.node_count()).finish_non_exhaustive()
+    }
+}
+
 /// Builds `scenario`'s simulation with event queue `Q`, and its pattern's
 /// judge. Faults are not scheduled here: the driver applies them.
 pub fn build<P: Pattern, Q: QueueKind>(
     scenario: &Scenario,
     options: &RunOptions,
     sink: Option<Box<dyn TraceSink>>,
-) -> Result<(Sim<P::Node, Q>, P::Judge), ScenarioError> {
+) -> Result<Built<P, Q>, ScenarioError> {
     let prepared = P::prepare(scenario, options.seed)?;
     debug_assert_eq!(prepared.factories.len(), scenario.roles.len(), "one factory per role");
     let mut builder = Sim::builder(options.seed);
@@ -123,7 +137,7 @@ pub fn build<P: Pattern, Q: QueueKind>(
         Some(sink) => builder.trace_to(&scenario.name, sink),
         None => builder.keep_trace(options.keep_trace),
     };
-    Ok((builder.queue::<Q>().build()?, prepared.judge))
+    Ok(Built { sim: builder.queue::<Q>().build()?, judge: prepared.judge })
 }
 
 /// What happens next on the timeline.

@@ -590,7 +590,7 @@ fn read_bandwidth(reader: &mut Reader<'_>, item: &Item) -> Option<u64> {
             let parsed = UNITS.iter().find_map(|(unit, scale)| {
                 let number = text.trim().strip_suffix(unit)?.trim();
                 let n: f64 = number.parse().ok()?;
-                (n.is_finite() && n > 0.0).then(|| (n * *scale as f64) as u64)
+                (n.is_finite() && n > 0.0).then_some((n * *scale as f64) as u64)
             });
             match parsed {
                 Some(b) if b > 0 => b,
