@@ -40,7 +40,13 @@ fn weft_ping_pong<Q: QueueKind>() -> u64 {
 }
 
 fn weft_flood<Q: QueueKind>(scenario: &str, nodes: usize) -> u64 {
-    let sets = [format!("nodes.node={nodes}"), format!("workload.requests={VALUES}")];
+    // One value per millisecond, as the references inject them.
+    let sets = [
+        format!("nodes.node={nodes}"),
+        format!("workload.requests={VALUES}"),
+        "workload.arrival=periodic".to_string(),
+        "workload.rate=1000/s".to_string(),
+    ];
     run_library::<FloodPattern, Q>(scenario, &sets)
 }
 

@@ -1,7 +1,7 @@
-//! Tidy: the engine and the patterns must not use anything that makes a run
+//! Tidy: the engine, the patterns and the scenario driver must not use anything that makes a run
 //! depend on more than its seed.
 //!
-//! This scans the *code* (not comments) of `sim/` and `patterns/` for the
+//! This scans the *code* (not comments) of `sim/`, `patterns/` and `scenarios/` for the
 //! names that break determinism, and says what to use instead.
 
 use std::fs;
@@ -67,7 +67,7 @@ fn violations_in(roots: &[&str]) -> Vec<String> {
 
 #[test]
 fn engine_and_patterns_use_nothing_nondeterministic() {
-    let found = violations_in(&["sim", "patterns"]);
+    let found = violations_in(&["sim", "patterns", "scenarios"]);
     assert!(found.is_empty(), "determinism hazards:\n{}", found.join("\n"));
 }
 
