@@ -24,6 +24,7 @@
 //! while later. Every draw comes from the run's fault stream, so a seed
 //! replays its faults exactly.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rand::Rng;
@@ -201,8 +202,11 @@ pub struct World<'a> {
     pub paused: &'a [bool],
     /// The current leader, if the pattern has one.
     pub leader: Option<NodeId>,
-    /// The default link model, which a degradation patches.
+    /// The default link model.
     pub default_link: &'a LinkModel,
+    /// The links whose model differs from the default (`a < b`): a
+    /// degradation patches what the link is, not what the default is.
+    pub configured_links: &'a BTreeMap<(NodeId, NodeId), LinkModel>,
 }
 
 /// Turns a planned action into engine faults, resolving its targets now.
@@ -247,9 +251,11 @@ pub fn resolve(action: &FaultAction, world: &World<'_>, rng: &mut ChaCha8Rng) ->
             (every(|node| Fault::RestoreSpeed { node }, &nodes), Vec::new())
         }
         FaultAction::Degrade { a, b, patch } => {
-            let link = patch.apply(world.default_link);
             let pairs = pairs(a, b);
-            let degrade = pairs.iter().map(|&(a, b)| Fault::DegradeLink { a, b, link: link.clone() });
+            let degrade = pairs.iter().map(|&(a, b)| {
+                let base = world.configured_links.get(&(a, b)).unwrap_or(world.default_link);
+                Fault::DegradeLink { a, b, link: patch.apply(base) }
+            });
             let restore = pairs.iter().map(|&(a, b)| Fault::RestoreLink { a, b });
             (degrade.collect(), restore.collect())
         }
@@ -409,7 +415,7 @@ pub enum NemesisKind {
     Clock,
     /// Slow a random node by 10–100 ms per message.
     Slow,
-    /// Degrade a random link (10× latency, 20% loss).
+    /// Degrade a random link (latency 50–500 ms, 20% loss).
     Degrade,
 }
 
@@ -524,7 +530,15 @@ mod tests {
 
     fn shape_faults(shape: Shape, n: usize, seed: u64) -> Vec<Fault> {
         let (flags, link) = world(n);
-        let w = World { nodes: n, crashed: &flags, paused: &flags, leader: None, default_link: &link };
+        let none = BTreeMap::new();
+        let w = World {
+            nodes: n,
+            crashed: &flags,
+            paused: &flags,
+            leader: None,
+            default_link: &link,
+            configured_links: &none,
+        };
         resolve(&FaultAction::Partition(shape), &w, &mut stream_rng(seed, Stream::Faults)).0
     }
 

@@ -161,6 +161,7 @@ struct Driver<'s> {
     /// Checks judged when the run stops.
     at_end: Vec<&'s Check>,
     default_link: &'s weft_sim::LinkModel,
+    configured_links: BTreeMap<(NodeId, NodeId), weft_sim::LinkModel>,
 }
 
 impl<'s> Driver<'s> {
@@ -188,6 +189,7 @@ impl<'s> Driver<'s> {
             timed: Vec::new(),
             at_end: Vec::new(),
             default_link: &scenario.network.default,
+            configured_links: scenario.network.configured_links(),
         };
         // Stable: file faults before nemesis faults at the same time.
         plans.sort_by_key(|(at, _, _)| *at);
@@ -246,6 +248,7 @@ impl<'s> Driver<'s> {
                         paused: &paused,
                         leader: P::leader(judge, sim),
                         default_link: self.default_link,
+                        configured_links: &self.configured_links,
                     };
                     let (apply, undo) = faults::resolve(&action, &world, &mut self.rng);
                     if apply.is_empty() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use weft_sim::trace::TraceSink;
 use weft_sim::{ClockOffset, Latency, LinkModel, NodeId, SimTime, Topology};
 
-use crate::catalog::{self, Entry, PatternInfo, PropertyKind, PropertySpec};
+use crate::catalog::{self, Entry, PatternInfo, PropertyKind, PropertySpec, RoleSpec};
 use crate::faults::{FaultAction, Nemesis, NemesisKind, PlannedFault, SHAPES, Shape, Target};
 use crate::file::diagnostic::{Diagnostic, Diagnostics, Origin, Sources};
 use crate::file::document::{self, Entry as TomlEntry, Item, Value};
@@ -203,7 +203,7 @@ fn read(
         && let Some(n) = name.as_deref()
         && !valid_name(n)
     {
-        reader.error(&item.origin, format!("bad name `{n}`: use lowercase letters, digits and `-`"));
+        reader.error(&item.origin, format!("bad name `{n}`: use lowercase letters, digits, `-` and `_`"));
     }
     let description = top.required(reader, "description").and_then(|i| reader.string(i)).map(str::to_string);
     let pattern = top.required(reader, "pattern").and_then(|item| {
@@ -331,19 +331,27 @@ fn read_roles(reader: &mut Reader<'_>, item: Option<&Item>, info: &PatternInfo) 
         let mut processing = None;
         match item.map(|i| (i, &i.value)) {
             None => {}
-            Some((i, Value::Integer(_))) => {
-                count = reader.count(i, u64::from(spec.min), u64::from(spec.max)).map_or(count, |c| c as u32);
-            }
+            Some((i, Value::Integer(n))) => match u32::try_from(*n) {
+                Ok(n) if (spec.min..=spec.max).contains(&n) => count = n,
+                _ => reader.error(&i.origin, role_count_message(spec, *n)),
+            },
             Some((i, Value::Table(_))) => {
                 if let Some(mut fields) = Fields::new(reader, i, &format!("role `{}`", spec.name)) {
                     let written_count = fields.optional("count");
-                    let written_names = fields.optional("names").and_then(|n| reader.strings(n));
+                    let names_item = fields.optional("names");
+                    let written_names = names_item.and_then(|n| reader.strings(n));
                     processing = fields.optional("processing").and_then(|p| reader.latency(p));
                     fields.finish(reader);
                     if let Some(c) = written_count {
-                        count = reader
-                            .count(c, u64::from(spec.min), u64::from(spec.max))
-                            .map_or(count, |c| c as u32);
+                        match c.value {
+                            Value::Integer(n) => match u32::try_from(n) {
+                                Ok(n) if (spec.min..=spec.max).contains(&n) => count = n,
+                                _ => reader.error(&c.origin, role_count_message(spec, n)),
+                            },
+                            _ => {
+                                reader.count(c, u64::from(spec.min), u64::from(spec.max));
+                            }
+                        }
                     }
                     if let Some(list) = written_names {
                         if written_count.is_some() && list.len() != count as usize {
@@ -353,13 +361,34 @@ fn read_roles(reader: &mut Reader<'_>, item: Option<&Item>, info: &PatternInfo) 
                             );
                         }
                         if written_count.is_none() {
+                            // A count taken from the names is held to the
+                            // role's bounds like a written one: the loader
+                            // fuzz test found `names = []` accepted as a role
+                            // of no nodes (a flood run then panicked) and two
+                            // names accepted for ping-pong's single pinger.
+                            if !(spec.min as usize..=spec.max as usize).contains(&list.len())
+                                && let Some(n) = names_item
+                            {
+                                reader.error(
+                                    &n.origin,
+                                    format!(
+                                        "role `{}` takes from {} to {} nodes, but {} names are given",
+                                        spec.name,
+                                        spec.min,
+                                        spec.max,
+                                        list.len()
+                                    ),
+                                );
+                            }
                             count = list.len() as u32;
                         }
                         for (name, origin) in &list {
                             if !valid_name(name) {
                                 reader.error(
                                     origin,
-                                    format!("bad node name `{name}`: use lowercase letters, digits and `-`"),
+                                    format!(
+                                        "bad node name `{name}`: use lowercase letters, digits, `-` and `_`"
+                                    ),
                                 );
                             }
                         }
@@ -379,7 +408,29 @@ fn read_roles(reader: &mut Reader<'_>, item: Option<&Item>, info: &PatternInfo) 
         let names = names.unwrap_or_else(|| (0..count).map(|k| format!("{}-{k}", spec.name)).collect());
         roles.push(Role { name: spec.name, names, processing });
     }
+    // A name must mean one node: no repeats, and no role's name.
+    if let Some(item) = item {
+        let mut seen = std::collections::BTreeSet::new();
+        for name in roles.iter().flat_map(|r| &r.names) {
+            if !seen.insert(name.as_str()) || info.roles.iter().any(|r| r.name == name) {
+                reader.error(
+                    &item.origin,
+                    format!("node name `{name}` is used twice (or is a role's name): names must be unique"),
+                );
+            }
+        }
+    }
     roles
+}
+
+/// "role `pinger` has exactly 1 node, not 2" or "... from 2 to 1000000 ...".
+fn role_count_message(spec: &RoleSpec, n: impl std::fmt::Display) -> String {
+    if spec.min == spec.max {
+        let s = if spec.min == 1 { "" } else { "s" };
+        format!("role `{}` has exactly {} node{s}, not {n}", spec.name, spec.min)
+    } else {
+        format!("role `{}` has from {} to {} nodes, not {n}", spec.name, spec.min, spec.max)
+    }
 }
 
 fn fields_origin(item: &Item) -> &Origin {
@@ -701,6 +752,13 @@ fn read_groups(reader: &mut Reader<'_>, item: &Item, names: &mut Names) -> Vec<G
             reader.error(key_origin, format!("group `{key}` has the name of a node or role"));
             continue;
         }
+        if !valid_name(key) {
+            reader.error(
+                key_origin,
+                format!("bad group name `{key}`: use lowercase letters, digits, `-` and `_`"),
+            );
+            continue;
+        }
         if let Some(members) = members {
             groups.push(Group { name: key.clone(), members, inside });
         }
@@ -803,7 +861,7 @@ fn read_rate(reader: &mut Reader<'_>, item: &Item) -> Option<f64> {
         _ => {
             reader.error(
                 &item.origin,
-                "expected a rate above zero and at most 1e9/s, such as \"200/s\" or \"5/ms\"",
+                "expected a rate above zero and at most 1e9/s, such as \"200/s\", \"5/ms\" or \"60/min\"",
             );
             None
         }
@@ -823,9 +881,11 @@ fn read_mix(
     }
     let mut mix = Vec::new();
     for op in operations {
-        if let Some(w) = fields.optional(op).and_then(|w| reader.number(w)) {
+        if let Some(weight_item) = fields.optional(op)
+            && let Some(w) = reader.number(weight_item)
+        {
             if w < 0.0 {
-                reader.error(&item.origin, format!("weight of `{op}` is negative"));
+                reader.error(&weight_item.origin, format!("the weight of `{op}` is negative"));
             } else if w > 0.0 {
                 mix.push((*op, w));
             }
@@ -1035,7 +1095,16 @@ fn read_action(
         _ => {
             // "slow"
             let target = target(reader);
-            let extra = fields.required(reader, "extra").and_then(|e| reader.latency(e));
+            let extra = match fields.optional("extra") {
+                Some(e) => reader.latency(e),
+                None => {
+                    reader.error(
+                        &value.origin,
+                        "a `slow` fault needs `extra`: the added time per message, such as \"uniform 10ms..50ms\"",
+                    );
+                    None
+                }
+            };
             FaultAction::Slow { target: target?, extra: extra? }
         }
     })
@@ -1089,7 +1158,14 @@ fn read_nemesis(reader: &mut Reader<'_>, item: &Item, duration: Option<Duration>
         }
         None => NemesisKind::ALL.iter().map(|(_, k)| *k).collect(),
     };
-    let every = fields.required(reader, "every").and_then(|e| reader.duration(e)).filter(|d| !d.is_zero());
+    let every = fields.required(reader, "every").and_then(|e| {
+        let every = reader.duration(e)?;
+        if every.is_zero() {
+            reader.error(&e.origin, "`every` is the mean time between faults: it must be above zero");
+            return None;
+        }
+        Some(every)
+    });
     let lasting = match fields.optional("lasting") {
         Some(l) => read_duration_range(reader, l),
         None => Some((Duration::from_millis(100), Duration::from_secs(1))),
@@ -1115,6 +1191,12 @@ fn read_nemesis(reader: &mut Reader<'_>, item: &Item, duration: Option<Duration>
         None => Some(false),
     };
     fields.finish(reader);
+    if let (Some(start), Some(stop)) = (start, stop)
+        && start > stop
+    {
+        reader.error(&item.origin, format!("the nemesis starts ({start:?}) after it stops ({stop:?})"));
+        return None;
+    }
     // A plan is drawn up front: keep it a sane size.
     if let (Some(every), Some(start), Some(stop)) = (every, start, stop) {
         let expected = stop.saturating_sub(start).as_secs_f64() / every.as_secs_f64();

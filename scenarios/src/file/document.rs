@@ -174,6 +174,14 @@ pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<()
         here = match &mut here.value {
             Value::Table(table) => {
                 if table.get(segment).is_none() {
+                    if let Some(next) = segments.get(depth + 1)
+                        && next.parse::<usize>().is_ok()
+                    {
+                        return Err(Diagnostic::at(
+                            &segment_origins[depth],
+                            format!("`{so_far}` is not in the scenario, so it has no element {next}"),
+                        ));
+                    }
                     // A new key: tables along the way are created, as TOML's
                     // dotted keys would.
                     let origin = segment_origins[depth].clone();

@@ -175,8 +175,11 @@ impl<'s> Reader<'s> {
         const DISTRIBUTIONS: &[&str] =
             &["constant", "uniform", "normal", "log-normal", "exponential", "pareto", "mixture"];
         let mut fields = Fields::new(self, item, "latency")?;
-        let kind =
-            fields.required(self, "distribution").and_then(|d| self.choice(d, "distribution", DISTRIBUTIONS));
+        // `lognormal`, as the text form spells it, is accepted too.
+        let kind = fields.required(self, "distribution").and_then(|d| match &d.value {
+            Value::String(s) if s == "lognormal" => Some("log-normal"),
+            _ => self.choice(d, "distribution", DISTRIBUTIONS),
+        });
         let duration = |reader: &mut Reader<'_>, fields: &mut Fields<'_>, key: &'static str| {
             fields.required(reader, key).and_then(|d| reader.duration(d))
         };
