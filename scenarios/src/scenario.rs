@@ -80,8 +80,9 @@ pub struct Check {
     pub within: Option<Duration>,
 }
 
-/// The keys a scenario file may have at its top level.
-const TOP_LEVEL: &[&str] = &[
+/// The keys a scenario file may have at its top level, in the order the
+/// format's documentation explains them.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
     "name",
     "description",
     "pattern",
@@ -181,7 +182,7 @@ impl Scenario {
 fn shorthand(set: &str) -> String {
     match set.split_once('=') {
         Some((key, value))
-            if !key.contains('.') && !TOP_LEVEL.contains(&key.trim()) && !key.trim().is_empty() =>
+            if !key.contains('.') && !TOP_LEVEL_KEYS.contains(&key.trim()) && !key.trim().is_empty() =>
         {
             format!("params.{}={value}", key.trim())
         }
@@ -231,7 +232,7 @@ fn read(
 
     // Without the pattern nothing else can be checked: report what we have.
     let Some(pattern) = pattern else {
-        for key in TOP_LEVEL {
+        for key in TOP_LEVEL_KEYS {
             top.optional(key);
         }
         top.finish(reader);

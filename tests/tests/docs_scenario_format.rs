@@ -27,6 +27,8 @@
 //! `Scenario::load` and no `--set`; a failure names the example's line in the
 //! markdown and prints the diagnostics (and, for a fragment, the text loaded).
 
+// Every top-level key the loader accepts, in the order the doc explains them.
+use weft_scenarios::scenario::TOP_LEVEL_KEYS as TOP_LEVEL;
 use weft_scenarios::{Diagnostics, RunOptions, Scenario};
 
 const DOC_PATH: &str = "docs/scenario-format.md";
@@ -34,24 +36,6 @@ const DOC: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/sce
 
 /// The fewest examples the doc may have: deleting examples fails the test.
 const MIN_EXAMPLES: usize = 40;
-
-/// Every top-level key the loader accepts, in the order the doc explains them.
-const TOP_LEVEL: &[&str] = &[
-    "name",
-    "description",
-    "pattern",
-    "seed",
-    "duration",
-    "params",
-    "nodes",
-    "topology",
-    "network",
-    "workload",
-    "faults",
-    "nemesis",
-    "checks",
-    "expect",
-];
 
 /// A fenced block of the doc.
 #[derive(Debug)]
