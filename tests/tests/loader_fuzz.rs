@@ -9,7 +9,7 @@
 //! line and column that exist in its source (the file or a `--set`), and the
 //! rendered report must not panic either. Mutants that still load are fine.
 //!
-//! The case counts are fixed (see the `*_CASES` constants: 4,000 mutants in
+//! The case counts are fixed (see the `*_CASES` constants: 10,000 mutants in
 //! all, a few seconds in a debug build). The seed is proptest's usual random
 //! one (set `PROPTEST_RNG_SEED` to replay a run); failures are not persisted
 //! to `proptest-regressions/` files (`failure_persistence: None`), so a
@@ -25,17 +25,17 @@ use proptest::test_runner::TestCaseError;
 use weft_scenarios::{Diagnostics, Scenario, library};
 
 /// Mutants with characters replaced, inserted or deleted, or bits flipped.
-const EDIT_CASES: u32 = 1000;
+const EDIT_CASES: u32 = 2500;
 /// Files cut short at a character boundary.
-const TRUNCATE_CASES: u32 = 400;
+const TRUNCATE_CASES: u32 = 800;
 /// Files with the values of two `key = value` lines exchanged.
-const SWAP_CASES: u32 = 500;
+const SWAP_CASES: u32 = 1000;
 /// Files with lines deleted or duplicated.
-const LINE_CASES: u32 = 400;
+const LINE_CASES: u32 = 1000;
 /// Files with values replaced by awkward tokens.
-const TOKEN_CASES: u32 = 900;
+const TOKEN_CASES: u32 = 2500;
 /// Unmutated files loaded with random `--set` arguments.
-const SET_CASES: u32 = 800;
+const SET_CASES: u32 = 2200;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
@@ -76,6 +76,19 @@ fn check(mutant: &Mutant) -> Result<(), TestCaseError> {
     match loaded {
         Ok(scenario) => {
             prop_assert!(scenario.node_count() >= 1, "a scenario with no nodes\n{}", mutant.show());
+            // Each role within its pattern's bounds, however its count was
+            // written (a count, or a list of names).
+            for (role, spec) in scenario.roles.iter().zip(scenario.info().roles) {
+                prop_assert!(
+                    (spec.min as usize..=spec.max as usize).contains(&role.names.len()),
+                    "role `{}` has {} nodes, outside {}..={}\n{}",
+                    role.name,
+                    role.names.len(),
+                    spec.min,
+                    spec.max,
+                    mutant.show()
+                );
+            }
             prop_assert_eq!(&scenario.text, &mutant.text);
             Ok(())
         }
@@ -261,7 +274,10 @@ const TOKENS: &[&str] = &[
     "9223372036854775808",
     "-9223372036854775808",
     "4294967296",
-    "1000000",
+    // Not a million (the most nodes a role may have): every unknown name is
+    // compared with every node name for a suggestion, which takes seconds
+    // for a million nodes in a debug build.
+    "1000",
     "1000001",
     "0x7fffffffffffffff",
     "0b1",
@@ -366,6 +382,10 @@ const TOKENS: &[&str] = &[
     "{ count = 3, names = [] }",
     "{ count = 2, names = [\"a\", \"a\"] }",
     "{ names = [\"UPPER\", \"\"] }",
+    "{ names = [] }",
+    "{ names = [\"a\"] }",
+    "{ names = [\"a\", \"b\"] }",
+    "{ names = [\"a\", \"b\", \"c\"] }",
     "{ processing = \"constant 1ms\" }",
     "{ within = \"1s\" }",
     "{ within = 1 }",
@@ -501,10 +521,65 @@ const KEY_PATHS: &[&str] = &[
     "µ",
 ];
 
+/// Arguments that make sense for some scenario, so that combined they also
+/// reach the checks that run only on otherwise valid scenarios.
+const SENSIBLE_SETS: &[&str] = &[
+    "nodes.node=2",
+    "nodes.node=3",
+    "nodes.node=5",
+    "nodes.node=1000",
+    "nodes.pinger=1",
+    "nodes.node.count=12",
+    "nodes.node={ names = [] }",
+    "nodes.node={ names = [\"a\"] }",
+    "nodes.node={ names = [\"a\", \"b\", \"c\"] }",
+    "nodes.node.names=[\"a\", \"b\"]",
+    "nodes.pinger={ names = [] }",
+    "nodes.pinger={ names = [\"a\", \"b\"] }",
+    "topology=ring",
+    "topology.shape=ring-matching",
+    "topology.shape=star",
+    "topology.shape=line",
+    "topology={ shape = \"grid\", columns = 2 }",
+    "topology={ shape = \"random-regular\", degree = 3 }",
+    "topology={ shape = \"edges\", edges = [[\"node-0\", \"node-1\"]] }",
+    "workload.requests=0",
+    "workload.clients=1",
+    "workload.arrival=periodic",
+    "workload.rate=1/min",
+    "duration=0ns",
+    "duration=1h",
+    "seed=0",
+    "seed=9223372036854775807",
+    "network.latency=constant 0ns",
+    "network.latency={ distribution = \"exponential\", mean = \"1ms\" }",
+    "network.loss=1",
+    "network.duplicate=1",
+    "network.bandwidth=1B/s",
+    "network.links=[{ between = [\"n0\", \"n1\"], fifo = false }]",
+    "faults=[{ at = \"0ns\", partition = \"halves\" }]",
+    "faults=[{ at = \"1s\", crash = \"random\", for = \"1ms\" }]",
+    "faults=[{ at = \"1s\", partition = \"isolate-one\", target = \"leader\" }]",
+    "faults=[{ at = \"1s\", partition = [[\"n0\"], [\"n1\"]] }]",
+    "faults=[{ at = \"1s\", clock = \"all\", offset = \"-1h\", drift_ppm = 999999 }]",
+    "faults=[{ at = \"1s\", slow = \"n0\", extra = \"constant 1ms\" }]",
+    "faults=[{ at = \"1s\", degrade = [\"n0\", \"n1\"], loss = 0.5 }]",
+    "faults=[{ at = \"1s\", heal = true, for = \"1s\" }]",
+    "nemesis={ every = \"1ns\", stop = \"1h\" }",
+    "nemesis={ every = \"1ms\", stop = \"1s\", swarm = true }",
+    "nemesis.lasting=1ms..0ms",
+    "checks.exact-deliveries=false",
+    "checks.every-node-sees-every-value={ within = \"1s\" }",
+    "expect.violation=exact-deliveries",
+    "pattern=ping-pong",
+    "pattern=flood",
+];
+
 /// A `--set` argument: mostly `key=value`, sometimes malformed.
 fn set_arg() -> impl Strategy<Value = String> {
     prop_oneof![
-        8 => (select(KEY_PATHS), token()).prop_map(|(key, value)| format!("{key}={value}")),
+        5 => (select(KEY_PATHS), token()).prop_map(|(key, value)| format!("{key}={value}")),
+        4 => select(SENSIBLE_SETS).prop_map(str::to_string),
         // An unquoted value, which a `--set` reads as a string.
         2 => (select(KEY_PATHS), "[a-z0-9.µ%| =-]{0,20}").prop_map(|(key, value)| format!("{key}={value}")),
         1 => select(&["novalue", "=", "==", "=3", "seed==1", "seed=", "seed= ", "seed=\t", "µ=1", ""][..])
@@ -513,7 +588,7 @@ fn set_arg() -> impl Strategy<Value = String> {
 }
 
 fn with_sets() -> impl Strategy<Value = Mutant> {
-    (builtin(), prop::collection::vec(set_arg(), 1..=3)).prop_map(|((file, text), sets)| Mutant {
+    (builtin(), prop::collection::vec(set_arg(), 1..=4)).prop_map(|((file, text), sets)| Mutant {
         file,
         text: text.to_string(),
         sets,
@@ -673,9 +748,31 @@ fn set_mistakes_point_into_their_argument() {
     // `network.loss=` is 13 characters: the value is at column 14.
     assert_eq!(list[0].0, "--set:1:14");
     assert!(list[0].1.contains("2 is not a probability"), "{}", list[0].1);
-    assert_eq!(list[1].0, "--set:1:1");
+    // An unknown key is pointed at by its own segment of the path.
+    assert_eq!(list[1].0, "--set:1:9");
     assert!(list[1].1.starts_with("unknown key `latncy`"), "{}", list[1].1);
     assert_eq!(list[1].2.as_deref(), Some("did you mean `latency`?"));
     assert_eq!(list[2].0, "--set:1:1");
     assert!(list[2].1.contains("`seed.x` cannot be set"), "{}", list[2].1);
+}
+
+/// Found by this file: a role's count taken from its `names` skipped the
+/// role's bounds, so `names = []` gave a flood of no nodes (whose run then
+/// panicked).
+#[test]
+fn a_role_counted_by_its_names_keeps_its_bounds() {
+    let flood = weft_scenarios::find("flood").expect("built in").text;
+    let list = listed(&reject(flood, &["nodes.node={ names = [] }"]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].0.starts_with("--set:1:"), "{list:?}");
+    assert!(list[0].1.contains("role `node` takes from 2 to"), "{}", list[0].1);
+
+    let ping_pong = weft_scenarios::find("ping-pong").expect("built in").text;
+    let text = ping_pong.replace("pinger = 1", "pinger = { names = [\"a\", \"b\"] }");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("role `pinger` takes from 1 to 1 nodes, but 2 names"), "{}", list[0].1);
+    // The names array: `pinger = { names = ` is 19 characters.
+    let line = text.lines().position(|l| l.starts_with("pinger")).expect("a pinger line") + 1;
+    assert_eq!(list[0].0, format!("t.toml:{line}:20"));
 }
