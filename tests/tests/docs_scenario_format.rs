@@ -288,3 +288,15 @@ fn fragments_are_wrapped_as_the_convention_says() {
     assert_eq!(wrapped.matches("name =").count(), 1, "{wrapped}");
     load(&wrapped).expect("a fragment with its own workload loads");
 }
+
+#[test]
+fn the_readme_scenario_loads_and_holds() {
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+    let blocks: Vec<&str> = readme.split("```toml\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    assert!(!blocks.is_empty(), "the README shows a scenario file");
+    for text in blocks {
+        let scenario = Scenario::load("README.md", text, &[], "README.md").unwrap_or_else(|e| panic!("{e}"));
+        let report = scenario.run(&RunOptions { seed: scenario.seed, keep_trace: false }).expect("runs");
+        assert!(report.verdict().passed(), "README scenario: {:?}", report.violations);
+    }
+}
