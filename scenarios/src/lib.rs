@@ -105,30 +105,11 @@ fn suggest(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
 }
 
-/// The valid name closest to `name`, if it is close enough to be a typo.
+/// The valid name closest to `name`, if it is close enough to be a typo
+/// (weft-sim's suggestion rule, for any iterator of names).
 pub(crate) fn closest<'a>(name: &str, valid: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    valid
-        .into_iter()
-        .map(|v| (edit_distance(name, v), v))
-        .filter(|(d, v)| *d <= (v.len() / 3).max(1))
-        .min()
-        .map(|(_, v)| v.to_string())
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
+    let valid: Vec<&str> = valid.into_iter().collect();
+    weft_sim::parse::closest(name, &valid).map(str::to_string)
 }
 
 #[cfg(test)]

@@ -112,7 +112,15 @@ impl Decimal<'_> {
 /// be a plausible typo or abbreviation: a small edit distance, `word` is a
 /// prefix of it at least three characters long, or it is a prefix of `word`
 /// at least two characters long.
-pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+///
+/// The one "did you mean" of weft: scenario files use it for every name.
+///
+/// ```
+/// use weft_sim::parse::closest;
+/// assert_eq!(closest("unifrom", &["uniform", "normal"]), Some("uniform"));
+/// assert_eq!(closest("raft", &["ping-pong", "flood"]), None);
+/// ```
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word: Vec<char> = word.to_lowercase().chars().collect();
     let mut best: Option<(usize, &'a str)> = None;
     for &candidate in candidates {

@@ -68,7 +68,7 @@ pub(super) fn read_roles(reader: &mut Reader<'_>, item: Option<&Item>, info: &Pa
                     if let Some(list) = written_names {
                         if written_count.is_some() && list.len() != count as usize {
                             reader.error(
-                                fields_origin(i),
+                                &i.origin,
                                 format!("role `{}` has count {count} but {} names", spec.name, list.len()),
                             );
                         }
@@ -143,10 +143,6 @@ pub(super) fn role_count_message(spec: &RoleSpec, n: impl std::fmt::Display) -> 
     } else {
         format!("role `{}` has from {} to {} nodes, not {n}", spec.name, spec.min, spec.max)
     }
-}
-
-pub(super) fn fields_origin(item: &Item) -> &Origin {
-    &item.origin
 }
 
 /// Every name a scenario can use for a set of nodes: node names, `n3`
