@@ -325,7 +325,7 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     if !drops.is_empty() {
         println!("dropped     {}", drops.join(", "));
     }
-    if !r.metrics.counters.is_empty() || !r.metrics.histograms.is_empty() {
+    if !r.metrics.counters.is_empty() || !r.metrics.histograms.is_empty() || !r.metrics.gauges.is_empty() {
         println!("metrics");
         for (name, value) in &r.metrics.counters {
             println!("  {name:<22} {value}");
@@ -340,6 +340,9 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
                 ns(h.p99_ns),
                 ns(h.max_ns)
             );
+        }
+        for (name, value) in &r.metrics.gauges {
+            println!("  {name:<22} {value:.3}");
         }
     }
     if let Some(path) = trace {

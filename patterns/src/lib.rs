@@ -10,8 +10,16 @@
 //! | [`ping_pong`] | two nodes, one message in flight: the hello world |
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
 //!
+//! Shared by the patterns: [`check`] (what a property's breach looks like),
+//! [`client`] (a client's planned requests) and [`history`] (client
+//! histories, for linearizability checking).
+//!
 //! Architecture invariant: patterns never read the wall clock, spawn threads
 //! or iterate hash maps; everything they do goes through their `Ctx`.
+
+pub mod check;
+pub mod client;
+pub mod history;
 
 pub mod flood;
 pub mod ping_pong;

@@ -14,7 +14,8 @@ use std::time::Duration;
 use weft_sim::queue::{Calendar, QueueKind};
 use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::trace::TraceSink;
-use weft_sim::{Fault, NodeId, NodeStatus, Outcome, Sim, SimTime};
+use weft_patterns::check::Breach;
+use weft_sim::{Fault, NodeId, NodeStatus, Outcome, Sim, SimTime, Until};
 
 use crate::ScenarioError;
 use crate::catalog::{Judgement, Pattern, PropertyKind};
@@ -28,15 +29,21 @@ pub(crate) fn run<P: Pattern>(
     options: &RunOptions,
     sink: Option<Box<dyn TraceSink>>,
 ) -> Result<RunReport, ScenarioError> {
-    let Built { mut sim, judge } = build::<P, Calendar>(scenario, options, sink)?;
+    let Built { mut sim, mut judge } = build::<P, Calendar>(scenario, options, sink)?;
     let mut driver = Driver::new(scenario, options.seed, sim.node_count());
     let mut violations = Vec::new();
     let mut notes = Vec::new();
+    let mut breaches = Breaches::new(scenario);
     let limit = scenario.duration.map_or(SimTime::MAX, |d| SimTime::ZERO.saturating_add(d));
 
     let outcome = loop {
         let next = driver.next_time();
-        let outcome = sim.run_until(next.unwrap_or(SimTime::MAX));
+        let watch = Watch::<P> {
+            deadline: next.unwrap_or(SimTime::MAX),
+            judge: &mut judge,
+            breaches: &mut breaches,
+        };
+        let outcome = sim.run_until(watch);
         match outcome {
             Outcome::BudgetExhausted => break outcome,
             Outcome::Quiescent | Outcome::ReachedTime | Outcome::ConditionMet => {}
@@ -66,6 +73,10 @@ pub(crate) fn run<P: Pattern>(
             violations.push(Violation { property: check.property.name.into(), time: sim.now(), message });
         }
     }
+    violations.extend(breaches.into_violations());
+    violations.sort_by_key(|v| v.time);
+    let mut metrics = sim.metrics().summary();
+    metrics.gauges.extend(P::summarize(&judge, &sim).into_iter().map(|(k, v)| (k.to_string(), v)));
     sim.finish_trace().map_err(ScenarioError::TraceWrite)?;
     if outcome == Outcome::BudgetExhausted {
         violations.push(Violation {
@@ -85,12 +96,77 @@ pub(crate) fn run<P: Pattern>(
         stats: sim.stats().clone(),
         in_flight: sim.in_flight(),
         sim_time: sim.now(),
-        metrics: sim.metrics().summary(),
+        metrics,
         violations,
         expected: scenario.expect.map(|p| p.name.to_string()),
         notes,
         trace: sim.trace(&scenario.name),
     })
+}
+
+/// Runs alongside the simulation: feeds every observation to the pattern's
+/// judge as it is emitted, so always-properties are checked after every
+/// event, and stops the run at the driver's next moment.
+struct Watch<'a, P: Pattern> {
+    deadline: SimTime,
+    judge: &'a mut P::Judge,
+    breaches: &'a mut Breaches,
+}
+
+impl<P: Pattern, Q: QueueKind> Until<P::Node, Q> for Watch<'_, P> {
+    fn deadline(&self) -> SimTime {
+        self.deadline
+    }
+
+    fn reached(&mut self, sim: &Sim<P::Node, Q>) -> bool {
+        for (node, observation) in sim.observations() {
+            if let Err(breach) = P::observe(self.judge, sim.now(), *node, observation) {
+                self.breaches.record(breach, sim.now());
+            }
+        }
+        false
+    }
+}
+
+/// The breaches of checked always-properties: the first of each property is
+/// its violation (the moment it broke), and later ones are counted.
+struct Breaches {
+    /// Per checked always-property: its first breach, and how many more.
+    checked: Vec<(&'static str, Option<Violation>, u64)>,
+}
+
+impl Breaches {
+    fn new(scenario: &Scenario) -> Breaches {
+        let checked = scenario
+            .checks
+            .iter()
+            .filter(|c| c.property.kind == PropertyKind::Always)
+            .map(|c| (c.property.name, None, 0))
+            .collect();
+        Breaches { checked }
+    }
+
+    fn record(&mut self, breach: Breach, time: SimTime) {
+        // A breach of a property the scenario does not check is not news.
+        let Some((_, first, more)) = self.checked.iter_mut().find(|(name, _, _)| *name == breach.property)
+        else {
+            return;
+        };
+        match first {
+            None => *first = Some(Violation { property: breach.property.into(), time, message: breach.message }),
+            Some(_) => *more += 1,
+        }
+    }
+
+    fn into_violations(self) -> impl Iterator<Item = Violation> {
+        self.checked.into_iter().filter_map(|(_, first, more)| {
+            let mut violation = first?;
+            if more > 0 {
+                violation.message.push_str(&format!(" (and {more} more breaches after it)"));
+            }
+            Some(violation)
+        })
+    }
 }
 
 /// A scenario's simulation, built and not yet run, with its pattern's judge.
@@ -201,6 +277,8 @@ impl<'s> Driver<'s> {
                 (PropertyKind::Eventually, Some(within)) => {
                     driver.timed.push((anchor.saturating_add(within), check))
                 }
+                // Judged as the run goes, by `Watch`.
+                (PropertyKind::Always, _) => {}
                 _ => driver.at_end.push(check),
             }
         }

@@ -23,6 +23,7 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Zipf};
+use weft_patterns::client::{Plan, Request};
 use weft_sim::SimTime;
 
 /// What workloads a pattern can run.
@@ -136,6 +137,44 @@ impl Workload {
                 }
             })
             .collect()
+    }
+
+    /// Splits the workload among `clients` clients: one [`Plan`] each, in
+    /// client order. Request `i` goes to client `i mod clients`; its
+    /// operation and key are drawn from `mix` and `keys`, and `make` turns
+    /// (operation name, key, request number) into the pattern's own request.
+    /// Open-loop requests carry their arrival time; closed-loop ones none.
+    ///
+    /// ```
+    /// use weft_scenarios::workload::{Arrival, Workload};
+    /// use weft_sim::rng::{stream_rng, Stream};
+    ///
+    /// let workload = Workload {
+    ///     clients: Some(2), requests: 5, arrival: Arrival::Closed,
+    ///     mix: vec![("get", 0.5), ("put", 0.5)], keys: None,
+    /// };
+    /// let plans = workload.plans(2, &mut stream_rng(1, Stream::Workload), |op, _key, i| (op, i));
+    /// assert_eq!(plans[0].len(), 3);
+    /// assert_eq!(plans[1].len(), 2);
+    /// assert_eq!(plans[1][0].op.1, 1, "request 1 goes to client 1");
+    /// assert!(plans[0].iter().all(|r| r.at.is_none()), "closed loop: no arrival times");
+    /// ```
+    pub fn plans<Op>(
+        &self,
+        clients: usize,
+        rng: &mut ChaCha8Rng,
+        mut make: impl FnMut(&'static str, u64, u64) -> Op,
+    ) -> Vec<Plan<Op>> {
+        assert!(clients > 0, "a workload needs a client");
+        let arrivals = self.open_arrivals(rng);
+        let mut plans: Vec<Plan<Op>> = (0..clients).map(|_| Vec::new()).collect();
+        for i in 0..self.requests {
+            let operation = self.mix.get(self.operation(rng)).map_or("", |(name, _)| *name);
+            let key = self.key(rng);
+            let at = arrivals.get(i as usize).copied();
+            plans[(i % clients as u64) as usize].push(Request { at, op: make(operation, key, i) });
+        }
+        plans
     }
 
     /// Draws the operation of the next request (an index into `mix`).

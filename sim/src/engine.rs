@@ -468,6 +468,13 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         &self.stats
     }
 
+    /// The observations nodes emitted during the last [`Sim::step`], or the
+    /// last step of [`Sim::run_until`] as its condition sees it: how a
+    /// checker folds over observations while the run goes.
+    pub fn observations(&self) -> &[(NodeId, N::Observation)] {
+        &self.observations
+    }
+
     /// The counters and histograms recorded so far.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics

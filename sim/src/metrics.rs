@@ -35,6 +35,7 @@ use serde::Serialize;
 pub struct Metrics {
     counters: Vec<(&'static str, u64)>,
     histograms: Vec<(&'static str, Histogram<u64>)>,
+    gauges: Vec<(&'static str, f64)>,
 }
 
 /// The index of `name` in `entries`, by pointer first, then by content (two
@@ -85,7 +86,21 @@ impl Metrics {
         }
     }
 
-    /// Every counter and histogram, summarised for a report.
+    /// Sets the gauge `name`: a number that is not a count or a duration, such
+    /// as "largest shard load / mean load". The last value set is reported.
+    pub fn set_gauge(&mut self, name: &'static str, value: f64) {
+        match find(&self.gauges, name) {
+            Some(i) => self.gauges[i].1 = value,
+            None => self.gauges.push((name, value)),
+        }
+    }
+
+    /// The gauge `name`, if it was ever set.
+    pub fn gauge(&self, name: &str) -> Option<f64> {
+        find(&self.gauges, name).map(|i| self.gauges[i].1)
+    }
+
+    /// Every counter, histogram and gauge, summarised for a report.
     pub fn summary(&self) -> MetricsSummary {
         MetricsSummary {
             counters: self.counters.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
@@ -94,6 +109,7 @@ impl Metrics {
                 .iter()
                 .map(|(k, h)| (k.to_string(), HistogramSummary::of(h)))
                 .collect(),
+            gauges: self.gauges.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         }
     }
 }
@@ -106,6 +122,8 @@ pub struct MetricsSummary {
     pub counters: BTreeMap<String, u64>,
     /// Histogram summaries by name.
     pub histograms: BTreeMap<String, HistogramSummary>,
+    /// Gauge values by name.
+    pub gauges: BTreeMap<String, f64>,
 }
 
 /// A latency histogram's percentiles, in nanoseconds.

@@ -14,6 +14,8 @@ use weft_sim::queue::QueueKind;
 use weft_sim::trace::TraceSink;
 use weft_sim::{Node, NodeId, Sim, SimTime};
 
+use weft_patterns::check::Breach;
+
 use crate::params::ParamSpec;
 use crate::report::{RunOptions, RunReport};
 use crate::scenario::Scenario;
@@ -71,6 +73,9 @@ pub struct PropertySpec {
 /// When a property is judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PropertyKind {
+    /// After every event, from the observations nodes emit ("at most one
+    /// leader per term"): broken the moment it breaks.
+    Always,
     /// Once, when the run stops ("exactly this many deliveries").
     AtEnd,
     /// Must have become true some time after the faults stop: judged `within`
@@ -115,9 +120,27 @@ pub trait Pattern: 'static {
         when: Judgement,
     ) -> Result<(), String>;
 
+    /// Folds one observation, emitted by `node` at `time`, into the judge;
+    /// `Err` when it breaks an [`PropertyKind::Always`] property. Called for
+    /// every observation, in order, as the run goes.
+    fn observe(
+        _judge: &mut Self::Judge,
+        _time: SimTime,
+        _node: NodeId,
+        _observation: &<Self::Node as Node>::Observation,
+    ) -> Result<(), Breach> {
+        Ok(())
+    }
+
     /// The node that currently leads, for faults that target `"leader"`.
     fn leader<Q: QueueKind>(_judge: &Self::Judge, _sim: &Sim<Self::Node, Q>) -> Option<NodeId> {
         None
+    }
+
+    /// Metrics computed from the whole run when it stops (a ratio, a
+    /// maximum over nodes), reported as gauges beside the nodes' own.
+    fn summarize<Q: QueueKind>(_judge: &Self::Judge, _sim: &Sim<Self::Node, Q>) -> Vec<(&'static str, f64)> {
+        Vec::new()
     }
 }
 

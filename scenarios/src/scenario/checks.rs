@@ -28,10 +28,14 @@ pub(super) fn read_checks(reader: &mut Reader<'_>, item: Option<&Item>, info: &P
                 if let Some(w) = within_item
                     && property.kind != PropertyKind::Eventually
                 {
+                    let when = match property.kind {
+                        PropertyKind::Always => "after every event",
+                        _ => "at the end of the run",
+                    };
                     reader.error(
                         &w.origin,
                         format!(
-                            "`{}` is judged at the end of the run; `within` is for eventually-properties",
+                            "`{}` is judged {when}; `within` is for eventually-properties",
                             property.name
                         ),
                     );

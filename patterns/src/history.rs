@@ -1,0 +1,182 @@
+//! Client histories: what each client asked, and what it was told.
+//!
+//! A history is the raw material of a linearizability check (Jepsen's,
+//! Knossos', Porcupine's): for every operation, when the client *invoked* it
+//! and how it *completed*:
+//!
+//! - `ok`: it happened, and here is its result;
+//! - `fail`: it definitely did not happen (the server refused it);
+//! - `info`: nobody knows (a timeout: the request or its answer may have
+//!   been lost, and the write may or may not have been applied).
+//!
+//! Clients emit [`HistoryEvent`]s as observations; a checker collects them
+//! into a [`History`], stamped with the virtual time of each. Each event
+//! serializes as one JSON object in the history format of weft's checker:
+//! `{"process": 3, "type": "invoke", "f": "put", "key": "k1", "value": "v7", "time": 1200000}`.
+
+use serde::Serialize;
+use weft_sim::SimTime;
+
+/// Whether an event starts an operation or ends it, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventType {
+    /// The client sent the operation.
+    Invoke,
+    /// It took effect, with this result.
+    Ok,
+    /// It definitely did not take effect.
+    Fail,
+    /// Its outcome is unknown (a timeout).
+    Info,
+}
+
+/// The operation's function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Function {
+    /// Read a register.
+    Read,
+    /// Write a register.
+    Write,
+    /// Compare-and-set a register.
+    Cas,
+    /// Read a key.
+    Get,
+    /// Write a key.
+    Put,
+    /// Append to a key.
+    Append,
+}
+
+/// A value in a history: absent (`null`), a number, a string, or a pair
+/// (a compare-and-set's expected and new values).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// No value: a read of an absent key, or an invocation of a read.
+    Null,
+    /// A number.
+    Int(i64),
+    /// A string.
+    Text(String),
+    /// Expected and new value of a compare-and-set.
+    Pair([i64; 2]),
+}
+
+/// One event of a client's history, as the client emits it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct HistoryEvent {
+    /// The client (a process, in Jepsen's words): one operation at a time.
+    pub process: u32,
+    /// Invoke, or how it completed.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// What the operation does.
+    pub f: Function,
+    /// The key, for key-value operations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The value written, or read (on `ok`).
+    pub value: Value,
+}
+
+/// A [`HistoryEvent`] with the virtual time it happened at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimedEvent {
+    /// The event.
+    #[serde(flatten)]
+    pub event: HistoryEvent,
+    /// When, in nanoseconds of virtual time.
+    pub time: u64,
+}
+
+/// Every client's events, in the order they happened.
+///
+/// ```
+/// use weft_patterns::history::{EventType, Function, History, HistoryEvent, Value};
+/// use weft_sim::SimTime;
+///
+/// let mut history = History::default();
+/// let put = |kind| HistoryEvent {
+///     process: 0, kind, f: Function::Put, key: Some("k".into()), value: Value::Text("v".into()),
+/// };
+/// history.record(SimTime::from_millis(1), put(EventType::Invoke));
+/// history.record(SimTime::from_millis(3), put(EventType::Ok));
+/// assert_eq!(history.len(), 2);
+/// assert!(history.open_operations().is_empty());
+/// assert_eq!(
+///     history.to_json_lines(),
+///     "{\"process\":0,\"type\":\"invoke\",\"f\":\"put\",\"key\":\"k\",\"value\":\"v\",\"time\":1000000}\n\
+///      {\"process\":0,\"type\":\"ok\",\"f\":\"put\",\"key\":\"k\",\"value\":\"v\",\"time\":3000000}\n"
+/// );
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    events: Vec<TimedEvent>,
+}
+
+impl History {
+    /// Records `event` at `time`.
+    ///
+    /// A process runs one operation at a time: it completes what it invoked
+    /// before invoking again, and never completes what it did not invoke.
+    pub fn record(&mut self, time: SimTime, event: HistoryEvent) {
+        debug_assert!(
+            self.events.last().is_none_or(|e| e.time <= time.as_nanos()),
+            "history events arrive in time order"
+        );
+        debug_assert_eq!(
+            self.is_open(event.process),
+            event.kind != EventType::Invoke,
+            "process {} must alternate invoke and completion",
+            event.process
+        );
+        self.events.push(TimedEvent { event, time: time.as_nanos() });
+    }
+
+    /// The events, in order.
+    pub fn events(&self) -> &[TimedEvent] {
+        &self.events
+    }
+
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True if no client did anything.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// True if `process` has invoked an operation that has not completed.
+    pub fn is_open(&self, process: u32) -> bool {
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.event.process == process)
+            .is_some_and(|e| e.event.kind == EventType::Invoke)
+    }
+
+    /// The processes whose last operation never completed (a checker treats
+    /// them as `info`: they may or may not have happened).
+    pub fn open_operations(&self) -> Vec<u32> {
+        let mut last = std::collections::BTreeMap::new();
+        for e in &self.events {
+            last.insert(e.event.process, e.event.kind);
+        }
+        last.into_iter().filter(|(_, kind)| *kind == EventType::Invoke).map(|(p, _)| p).collect()
+    }
+
+    /// The history in weft's history format: JSON Lines, one event per line.
+    pub fn to_json_lines(&self) -> String {
+        let mut out = String::new();
+        for e in &self.events {
+            // Plain derived data with string keys always serializes.
+            out.push_str(&serde_json::to_string(e).expect("a history event serializes"));
+            out.push('\n');
+        }
+        out
+    }
+}
