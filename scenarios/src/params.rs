@@ -125,6 +125,22 @@ impl Params {
             other => panic!("pattern bug: parameter `{name}` is not a declared duration ({other:?})"),
         }
     }
+
+    /// The probability parameter `name` (panics like [`Params::count`]).
+    pub fn probability(&self, name: &str) -> f64 {
+        match self.get(name) {
+            Some(ParamValue::Probability(p)) => p,
+            other => panic!("pattern bug: parameter `{name}` is not a declared probability ({other:?})"),
+        }
+    }
+
+    /// The flag parameter `name` (panics like [`Params::count`]).
+    pub fn flag(&self, name: &str) -> bool {
+        match self.get(name) {
+            Some(ParamValue::Flag(b)) => b,
+            other => panic!("pattern bug: parameter `{name}` is not a declared flag ({other:?})"),
+        }
+    }
 }
 
 #[cfg(test)]
