@@ -73,7 +73,8 @@ pub fn schedules(budget: FaultBudget) -> impl Strategy<Value = Vec<FaultSpec>> {
     assert!(!budget.targets.is_empty(), "a fault budget needs targets");
     let (start, end) = (budget.window.0.as_millis() as u64, budget.window.1.as_millis() as u64);
     let longest = budget.longest.as_millis().max(1) as u64;
-    let kinds = 1 + u8::from(budget.partitions) + u8::from(budget.pauses) + u8::from(budget.clock_jumps.is_some());
+    let kinds =
+        1 + u8::from(budget.partitions) + u8::from(budget.pauses) + u8::from(budget.clock_jumps.is_some());
     let raw = (0..kinds, start..end.max(start + 1), 1..=longest, 0..budget.targets.len(), -1000i64..=1000);
     proptest::collection::vec(raw, 0..=budget.max_faults).prop_map(move |mut raw| {
         raw.sort_by_key(|r| r.1);
@@ -173,8 +174,9 @@ pub fn to_toml(faults: &[FaultSpec]) -> String {
 pub fn holds_under(name: &str, faults: &[FaultSpec], seed: u64) -> Result<(), TestCaseError> {
     let builtin = weft_scenarios::library::find(name).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let text = format!("{}{}", builtin.text, to_toml(faults));
-    let scenario = Scenario::load(&format!("{name}-with-faults.toml"), &text, &[], name)
-        .map_err(|d| TestCaseError::fail(format!("the generated scenario does not load:\n{}", d.render(false))))?;
+    let scenario = Scenario::load(&format!("{name}-with-faults.toml"), &text, &[], name).map_err(|d| {
+        TestCaseError::fail(format!("the generated scenario does not load:\n{}", d.render(false)))
+    })?;
     let report = scenario
         .run(&RunOptions { seed, keep_trace: false })
         .map_err(|e| TestCaseError::fail(format!("the generated scenario does not run: {e}")))?;
