@@ -36,7 +36,8 @@ macro_rules! builtin {
 /// checks that this list and the `library/` folder agree.)
 static LIBRARY: &[Builtin] =
     builtin!["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned",
-        "ownership-election", "ownership-election-gc-pause", "ownership-election-no-fencing",];
+        "ownership-election", "ownership-election-gc-pause", "ownership-election-no-fencing",
+        "ownership-election-clock-jump",];
 
 /// Every built-in scenario.
 pub fn library() -> &'static [Builtin] {
