@@ -79,7 +79,10 @@ fn timings_that_cannot_work_are_refused_before_the_run() {
         other => panic!("expected Unsupported, got {other:?}"),
     }
     let scenario = builtin.load(&["params.skew_bound=\"1s\"".to_string()]).expect("loads");
-    assert!(matches!(scenario.run(&RunOptions { seed: 1, keep_trace: false }), Err(ScenarioError::Unsupported(_))));
+    assert!(matches!(
+        scenario.run(&RunOptions { seed: 1, keep_trace: false }),
+        Err(ScenarioError::Unsupported(_))
+    ));
 }
 
 fn budget() -> FaultBudget {

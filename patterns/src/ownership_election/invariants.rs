@@ -83,7 +83,9 @@ impl Checker {
                 {
                     return Err(Breach::new(
                         ONE_HOLDER_ACTS_AT_A_TIME,
-                        format!("the lock service granted {token} to {holder} after it had granted {newest}: tokens must grow"),
+                        format!(
+                            "the lock service granted {token} to {holder} after it had granted {newest}: tokens must grow"
+                        ),
                     ));
                 }
                 self.newest_granted = Some(token);
@@ -150,13 +152,13 @@ impl Checker {
                 {
                     return Err(Breach::new(
                         NO_STALE_TOKEN_ACCEPTED,
-                        format!("the resource accepted a write by {writer} with {token} after accepting {highest}"),
+                        format!(
+                            "the resource accepted a write by {writer} with {token} after accepting {highest}"
+                        ),
                     ));
                 }
             }
-            Observation::Rejected { .. }
-            | Observation::Acquired { .. }
-            | Observation::LostLease { .. } => {}
+            Observation::Rejected { .. } | Observation::Acquired { .. } | Observation::LostLease { .. } => {}
         }
         Ok(())
     }
@@ -173,7 +175,9 @@ impl Checker {
                 "{} holds {}, but the resource's last accepted write was with {token} at {at}",
                 live.holder, live.token
             )),
-            None => Err(format!("{} holds {}, but the resource has accepted no write", live.holder, live.token)),
+            None => {
+                Err(format!("{} holds {}, but the resource has accepted no write", live.holder, live.token))
+            }
         }
     }
 
@@ -312,6 +316,6 @@ mod tests {
     fn no_holder_or_no_write_means_no_holder_emerged() {
         assert!(Checker::new().holder_emerged(None).is_err());
         let checker = run(&[(ms(10), SERVICE, granted(A, 1))]).expect("holds");
-        assert!(checker.holder_emerged(None).unwrap_err().contains("no write"));
+        assert!(checker.holder_emerged(None).expect_err("no write yet").contains("no write"));
     }
 }

@@ -142,12 +142,14 @@ impl Config {
     ///
     /// assert!(Config::default().validate().is_ok());
     /// let slow_renewals = Config { renew_every: Duration::from_secs(1), ..Config::default() };
-    /// assert!(slow_renewals.validate().unwrap_err().contains("renew_every"));
+    /// assert!(slow_renewals.validate().expect_err("too slow").contains("renew_every"));
     /// ```
     pub fn validate(&self) -> Result<(), String> {
         let Config { ttl, renew_every, skew_bound, act_every, .. } = *self;
         if skew_bound >= ttl {
-            return Err(format!("skew_bound ({skew_bound:?}) must be shorter than ttl ({ttl:?}): no lease would be usable"));
+            return Err(format!(
+                "skew_bound ({skew_bound:?}) must be shorter than ttl ({ttl:?}): no lease would be usable"
+            ));
         }
         let usable = self.usable_lease();
         if renew_every.is_zero() || renew_every >= usable {

@@ -202,8 +202,7 @@ impl<P: Pattern> Entry for Of<P> {
 }
 
 /// Every pattern, in the order `weft list` shows them.
-static CATALOG: &[&dyn Entry] =
-    &[
+static CATALOG: &[&dyn Entry] = &[
     &Of::<ping_pong::PingPongPattern>(PhantomData),
     &Of::<flood::FloodPattern>(PhantomData),
     &Of::<ownership_election::OwnershipElectionPattern>(PhantomData),

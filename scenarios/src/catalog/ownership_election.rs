@@ -146,7 +146,12 @@ impl Pattern for OwnershipElectionPattern {
         judge.holder_emerged(since)
     }
 
-    fn observe(judge: &mut Checker, time: SimTime, node: NodeId, observation: &Observation) -> Result<(), Breach> {
+    fn observe(
+        judge: &mut Checker,
+        time: SimTime,
+        node: NodeId,
+        observation: &Observation,
+    ) -> Result<(), Breach> {
         judge.observe(time, node, observation)
     }
 

@@ -104,7 +104,9 @@ impl Contender {
 
     pub(super) fn on_message(&mut self, _from: NodeId, msg: Message, ctx: &mut Ctx_<'_>) {
         match msg {
-            Message::CasReply { request, swapped, current } => self.on_cas_reply(request, swapped, current, ctx),
+            Message::CasReply { request, swapped, current } => {
+                self.on_cas_reply(request, swapped, current, ctx)
+            }
             Message::WriteReply { token, accepted, highest, .. } => {
                 if !accepted && self.believed_token().is_some_and(|t| t == token && t < highest) {
                     // Someone holds a newer token: whatever our clock says,
@@ -155,7 +157,13 @@ impl Contender {
         }
     }
 
-    fn on_cas_reply(&mut self, request: RequestId, swapped: bool, current: Option<Lease>, ctx: &mut Ctx_<'_>) {
+    fn on_cas_reply(
+        &mut self,
+        request: RequestId,
+        swapped: bool,
+        current: Option<Lease>,
+        ctx: &mut Ctx_<'_>,
+    ) {
         if request.incarnation != self.incarnation || self.newest_answered.is_some_and(|n| request <= n) {
             return; // for an earlier life, or overtaken by a newer reply
         }
