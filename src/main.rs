@@ -327,13 +327,16 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     }
     if !r.metrics.counters.is_empty() || !r.metrics.histograms.is_empty() || !r.metrics.gauges.is_empty() {
         println!("metrics");
+        let m = &r.metrics;
+        let width = m.counters.keys().chain(m.histograms.keys()).chain(m.gauges.keys()).map(String::len).max();
+        let width = width.unwrap_or(0).max(22);
         for (name, value) in &r.metrics.counters {
-            println!("  {name:<22} {value}");
+            println!("  {name:<width$} {value}");
         }
         for (name, h) in &r.metrics.histograms {
             let ns = |n: u64| human(Duration::from_nanos(n));
             println!(
-                "  {name:<22} n={} p50={} p90={} p99={} max={}",
+                "  {name:<width$} n={} p50={} p90={} p99={} max={}",
                 h.count,
                 ns(h.p50_ns),
                 ns(h.p90_ns),
@@ -342,7 +345,7 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
             );
         }
         for (name, value) in &r.metrics.gauges {
-            println!("  {name:<22} {value:.3}");
+            println!("  {name:<width$} {value:.3}");
         }
     }
     if let Some(path) = trace {
