@@ -34,8 +34,17 @@ macro_rules! builtin {
 
 /// Every built-in scenario, in the order `weft list` shows them. (A test
 /// checks that this list and the `library/` folder agree.)
-static LIBRARY: &[Builtin] =
-    builtin!["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned",];
+static LIBRARY: &[Builtin] = builtin![
+    "ping-pong",
+    "flood",
+    "flood-sparse",
+    "flood-two-datacentres",
+    "flood-partitioned",
+    "scatter-gather",
+    "scatter-gather-slow-leaf",
+    "scatter-gather-hedged",
+    "scatter-gather-double-count",
+];
 
 /// Every built-in scenario.
 pub fn library() -> &'static [Builtin] {

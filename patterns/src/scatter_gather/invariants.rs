@@ -91,12 +91,18 @@ impl Checker {
                 if *shards != self.shards {
                     return Err(Breach::new(
                         ANSWERS_NAME_MISSING_LEAVES,
-                        format!("{gather:?} scattered to {shards} shards; the index has {}", self.shards),
+                        format!(
+                            "gather {} scattered to {shards} shards; the index has {}",
+                            gather.0, self.shards
+                        ),
                     ));
                 }
                 let seen = Seen { query: *query, started: time, merged: BTreeMap::new(), answered: false };
                 if self.gathers.insert(*gather, seen).is_some() {
-                    return Err(Breach::new(NO_PART_MERGED_TWICE, format!("{gather:?} was started twice")));
+                    return Err(Breach::new(
+                        NO_PART_MERGED_TWICE,
+                        format!("gather {} was started twice", gather.0),
+                    ));
                 }
                 Ok(())
             }
@@ -106,8 +112,8 @@ impl Checker {
                     return Err(Breach::new(
                         ANSWERS_NAME_MISSING_LEAVES,
                         format!(
-                            "{gather:?} merged shard {} from {from_leaf} after its answer was sent: the answer cannot say so",
-                            shard.0
+                            "gather {} merged shard {} from {from_leaf} after its answer was sent: the answer cannot say so",
+                            gather.0, shard.0
                         ),
                     ));
                 }
@@ -115,8 +121,8 @@ impl Checker {
                     return Err(Breach::new(
                         NO_PART_MERGED_TWICE,
                         format!(
-                            "{gather:?} (query {}) merged shard {} twice: {first} matches, then {matches} from {from_leaf}",
-                            seen.query.0, shard.0
+                            "gather {} (query {}) merged shard {} twice: {first} matches, then {matches} from {from_leaf}",
+                            gather.0, seen.query.0, shard.0
                         ),
                     ));
                 }
@@ -131,7 +137,10 @@ impl Checker {
                 let (shards, deadline) = (self.shards, self.deadline);
                 let seen = self.gather(*gather, ANSWERS_NAME_MISSING_LEAVES)?;
                 if seen.answered {
-                    return Err(Breach::new(ANSWERS_NAME_MISSING_LEAVES, format!("{gather:?} was answered twice")));
+                    return Err(Breach::new(
+                        ANSWERS_NAME_MISSING_LEAVES,
+                        format!("gather {} was answered twice", gather.0),
+                    ));
                 }
                 seen.answered = true;
                 let late = time.saturating_since(seen.started);
@@ -141,7 +150,10 @@ impl Checker {
                 if late > deadline + deadline / 1000 {
                     return Err(Breach::new(
                         ANSWERS_BY_DEADLINE,
-                        format!("query {} was answered {late:?} after its scatter; the deadline is {deadline:?}", query.0),
+                        format!(
+                            "query {} was answered {late:?} after its scatter; the deadline is {deadline:?}",
+                            query.0
+                        ),
                     ));
                 }
                 Ok(())
@@ -162,7 +174,7 @@ impl Checker {
     fn gather(&mut self, id: GatherId, property: &'static str) -> Result<&mut Seen, Breach> {
         self.gathers
             .get_mut(&id)
-            .ok_or_else(|| Breach::new(property, format!("{id:?} was never scattered")))
+            .ok_or_else(|| Breach::new(property, format!("gather {} was never scattered", id.0)))
     }
 
     /// [`COMPLETE_WHEN_HEALTHY`]: no answer was partial.
@@ -190,7 +202,10 @@ impl Checker {
             .map(|(query, _)| query.0)
             .collect();
         if let [first, ..] = waiting.as_slice() {
-            return Err(format!("{} queries asked were never answered (the first: query {first})", waiting.len()));
+            return Err(format!(
+                "{} queries asked were never answered (the first: query {first})",
+                waiting.len()
+            ));
         }
         match planned {
             Some(planned) if self.queries_asked() < planned => {
@@ -213,9 +228,11 @@ fn check_answer(
     merged: &[ShardId],
     missing: &[ShardId],
 ) -> Result<(), Breach> {
-    let named = |what: &str| Breach::new(ANSWERS_NAME_MISSING_LEAVES, format!("the answer to query {} {what}", query.0));
+    let named = |what: &str| {
+        Breach::new(ANSWERS_NAME_MISSING_LEAVES, format!("the answer to query {} {what}", query.0))
+    };
     if query != seen.query {
-        return Err(named(&format!("came from {gather:?}, which gathered query {}", seen.query.0)));
+        return Err(named(&format!("came from gather {}, which gathered query {}", gather.0, seen.query.0)));
     }
     let merged_set: BTreeSet<ShardId> = merged.iter().copied().collect();
     let missing_set: BTreeSet<ShardId> = missing.iter().copied().collect();
@@ -225,7 +242,9 @@ fn check_answer(
     if let Some(both) = merged_set.intersection(&missing_set).next() {
         return Err(named(&format!("names shard {} both merged and missing", both.0)));
     }
-    if let Some(unnamed) = (0..shards).map(ShardId).find(|s| !merged_set.contains(s) && !missing_set.contains(s)) {
+    if let Some(unnamed) =
+        (0..shards).map(ShardId).find(|s| !merged_set.contains(s) && !missing_set.contains(s))
+    {
         return Err(named(&format!("does not name shard {}, neither merged nor missing", unnamed.0)));
     }
     if let Some(stranger) = merged_set.union(&missing_set).find(|s| s.0 >= shards) {
@@ -246,7 +265,10 @@ fn check_answer(
     if matches != sum {
         return Err(Breach::new(
             NO_PART_MERGED_TWICE,
-            format!("the answer to query {} counts {matches} matches; its merged parts sum to {sum}", query.0),
+            format!(
+                "the answer to query {} counts {matches} matches; its merged parts sum to {sum}",
+                query.0
+            ),
         ));
     }
     Ok(())
@@ -268,7 +290,12 @@ mod tests {
     }
 
     fn merged(gather: u64, shard: u32, matches: u64) -> Observation {
-        Observation::Merged { gather: GatherId(gather), shard: ShardId(shard), from_leaf: NodeId::new(1 + shard), matches }
+        Observation::Merged {
+            gather: GatherId(gather),
+            shard: ShardId(shard),
+            from_leaf: NodeId::new(1 + shard),
+            matches,
+        }
     }
 
     fn answered(gather: u64, matches: u64, merged: &[u32], missing: &[u32]) -> Observation {
@@ -310,7 +337,8 @@ mod tests {
 
     #[test]
     fn a_part_merged_twice_is_caught() {
-        let breach = run(&mut checker(), &[scattered(0), merged(0, 1, 6), merged(0, 1, 6)]).expect_err("merged twice");
+        let breach =
+            run(&mut checker(), &[scattered(0), merged(0, 1, 6), merged(0, 1, 6)]).expect_err("merged twice");
         assert_eq!(breach.property, NO_PART_MERGED_TWICE);
     }
 

@@ -116,11 +116,15 @@ pub struct Config {
     /// How long a client waits for an answer before asking again (the query
     /// or its answer may have been lost). Longer than `deadline`.
     pub client_timeout: Duration,
+    /// Merge only the first part of each shard (true, the correct root), or
+    /// every part that arrives (false: the naive root, which counts a
+    /// duplicated message or a hedge's loser twice; a lesson, not a mode).
+    pub dedupe_parts: bool,
 }
 
 impl Default for Config {
     /// 8 shards, 1 replica, a 50 ms deadline, no hedging, 150 ms client
-    /// timeout.
+    /// timeout, parts deduplicated.
     fn default() -> Config {
         Config {
             shards: 8,
@@ -128,6 +132,7 @@ impl Default for Config {
             deadline: Duration::from_millis(50),
             hedge_after: None,
             client_timeout: Duration::from_millis(150),
+            dedupe_parts: true,
         }
     }
 }
@@ -181,7 +186,8 @@ impl Config {
 /// ```
 pub fn matches(query: QueryId, shard: ShardId) -> u64 {
     // SplitMix64's finaliser: well mixed, and the same on every platform.
-    let mut z = query.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(shard.0).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut z =
+        query.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(shard.0).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     (z ^ (z >> 31)) % 100

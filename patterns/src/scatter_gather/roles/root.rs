@@ -9,8 +9,8 @@ use weft_sim::{Ctx, NodeId, SimTime, TimerId};
 
 use super::ScatterGather;
 use crate::scatter_gather::metrics::{
-    ANSWERS_COMPLETE, ANSWERS_PARTIAL, ANSWERS_RESENT, GATHER_LATENCY, HEDGE_WINS, HEDGES_SENT, LEAF_REQUESTS,
-    PARTS_DROPPED, SHARD_LATENCY,
+    ANSWERS_COMPLETE, ANSWERS_PARTIAL, ANSWERS_RESENT, GATHER_LATENCY, HEDGE_WINS, HEDGES_SENT,
+    LEAF_REQUESTS, PARTS_DROPPED, SHARD_LATENCY,
 };
 use crate::scatter_gather::{Config, GatherId, Message, Observation, QueryId, ShardId, Timer};
 
@@ -47,7 +47,8 @@ struct ShardGather {
     asked: NodeId,
     /// The replica asked by a hedge, if any.
     hedged: Option<NodeId>,
-    /// The part merged: the first to arrive. Set at most once.
+    /// The part merged: the first to arrive. Set at most once (unless the
+    /// root is the naive one that does not deduplicate).
     part: Option<u64>,
 }
 
@@ -93,7 +94,13 @@ impl Root {
         }
     }
 
-    fn on_query(&mut self, client: NodeId, query: QueryId, settled_below: QueryId, ctx: &mut Ctx<'_, ScatterGather>) {
+    fn on_query(
+        &mut self,
+        client: NodeId,
+        query: QueryId,
+        settled_below: QueryId,
+        ctx: &mut Ctx<'_, ScatterGather>,
+    ) {
         let session = self.sessions.entry(client).or_default();
         if settled_below > session.settled_below {
             session.settled_below = settled_below;
@@ -188,13 +195,14 @@ impl Root {
             ctx.metrics().count("unexpected_messages");
             return;
         }
-        if state.part.is_some() {
+        if state.part.is_some() && self.config.dedupe_parts {
             // The slower of a hedged pair, or a duplicated message: merging
             // it would count the shard's documents twice.
             ctx.metrics().count(PARTS_DROPPED);
             return;
         }
-        state.part = Some(matches);
+        // (Without deduplication, the naive root adds whatever arrives.)
+        state.part = Some(state.part.unwrap_or(0) + matches);
         let hedge_won = Some(from) == state.hedged;
         let complete = g.shards.iter().all(|s| s.part.is_some());
         let started = g.started;
@@ -231,7 +239,11 @@ impl Root {
                 None => missing.push(shard),
             }
         }
-        debug_assert_eq!(merged.len() + missing.len(), self.config.shards as usize, "every shard is named once");
+        debug_assert_eq!(
+            merged.len() + missing.len(),
+            self.config.shards as usize,
+            "every shard is named once"
+        );
         let complete = missing.is_empty();
         ctx.metrics().count(if complete { ANSWERS_COMPLETE } else { ANSWERS_PARTIAL });
         let now = ctx.now();
