@@ -11,10 +11,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use weft_patterns::check::Breach;
 use weft_sim::queue::{Calendar, QueueKind};
 use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::trace::TraceSink;
+use weft_patterns::check::Breach;
 use weft_sim::{Fault, NodeId, NodeStatus, Outcome, Sim, SimTime, Until};
 
 use crate::ScenarioError;
@@ -38,8 +38,11 @@ pub(crate) fn run<P: Pattern>(
 
     let outcome = loop {
         let next = driver.next_time();
-        let watch =
-            Watch::<P> { deadline: next.unwrap_or(SimTime::MAX), judge: &mut judge, breaches: &mut breaches };
+        let watch = Watch::<P> {
+            deadline: next.unwrap_or(SimTime::MAX),
+            judge: &mut judge,
+            breaches: &mut breaches,
+        };
         let outcome = sim.run_until(watch);
         match outcome {
             Outcome::BudgetExhausted => break outcome,
@@ -150,9 +153,7 @@ impl Breaches {
             return;
         };
         match first {
-            None => {
-                *first = Some(Violation { property: breach.property.into(), time, message: breach.message })
-            }
+            None => *first = Some(Violation { property: breach.property.into(), time, message: breach.message }),
             Some(_) => *more += 1,
         }
     }
