@@ -43,6 +43,7 @@ static LIBRARY: &[Builtin] = builtin![
     "scatter-gather",
     "scatter-gather-slow-leaf",
     "scatter-gather-hedged",
+    "scatter-gather-faults",
     "scatter-gather-double-count",
 ];
 
