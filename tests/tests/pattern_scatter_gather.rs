@@ -50,8 +50,12 @@ fn partial_answers_name_exactly_the_slow_and_the_crashed_shard() {
     for event in &trace.events {
         let TraceKind::Observe { obs, .. } = &event.kind else { continue };
         let Some(answered) = obs.get("answered") else { continue };
-        let missing: Vec<u64> =
-            answered["missing"].as_array().expect("a list").iter().map(|s| s.as_u64().expect("a shard")).collect();
+        let missing: Vec<u64> = answered["missing"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|s| s.as_u64().expect("a shard"))
+            .collect();
         if missing.is_empty() {
             continue;
         }

@@ -51,6 +51,10 @@ pub struct Checker {
     partial: u64,
     /// The first partial answer: its query and missing shards.
     first_partial: Option<(QueryId, Vec<ShardId>)>,
+    /// Scatter to merge, for every part merged (a fan-out of 1).
+    part_latencies: Vec<Duration>,
+    /// Scatter to answer, for every gather answered.
+    gather_latencies: Vec<Duration>,
 }
 
 impl Checker {
@@ -65,7 +69,21 @@ impl Checker {
             answers: 0,
             partial: 0,
             first_partial: None,
+            part_latencies: Vec::new(),
+            gather_latencies: Vec::new(),
         }
+    }
+
+    /// The fraction of answers slower than the 99th percentile of the
+    /// parts: 1% at a fan-out of 1, about `1 - 0.99^n` at a fan-out of `n`
+    /// (the tail amplification of "The Tail at Scale"); 0 with no answers.
+    pub fn queries_past_leaf_p99(&self) -> f64 {
+        let mut parts = self.part_latencies.clone();
+        parts.sort_unstable();
+        let Some(rank) = (parts.len() * 99).div_ceil(100).checked_sub(1) else { return 0.0 };
+        let p99 = parts[rank];
+        let slow = self.gather_latencies.iter().filter(|l| **l > p99).count();
+        crate::scatter_gather::metrics::ratio(slow as u64, self.gather_latencies.len() as u64)
     }
 
     /// Answers sent by the root.
@@ -107,7 +125,7 @@ impl Checker {
                 Ok(())
             }
             Observation::Merged { gather, shard, from_leaf, matches } => {
-                let seen = self.gather(*gather, ANSWERS_NAME_MISSING_LEAVES)?;
+                let seen = started(&mut self.gathers, *gather)?;
                 if seen.answered {
                     return Err(Breach::new(
                         ANSWERS_NAME_MISSING_LEAVES,
@@ -117,6 +135,7 @@ impl Checker {
                         ),
                     ));
                 }
+                self.part_latencies.push(time.saturating_since(seen.started));
                 if let Some(first) = seen.merged.insert(*shard, *matches) {
                     return Err(Breach::new(
                         NO_PART_MERGED_TWICE,
@@ -135,7 +154,7 @@ impl Checker {
                     self.first_partial.get_or_insert((*query, missing.clone()));
                 }
                 let (shards, deadline) = (self.shards, self.deadline);
-                let seen = self.gather(*gather, ANSWERS_NAME_MISSING_LEAVES)?;
+                let seen = started(&mut self.gathers, *gather)?;
                 if seen.answered {
                     return Err(Breach::new(
                         ANSWERS_NAME_MISSING_LEAVES,
@@ -144,6 +163,7 @@ impl Checker {
                 }
                 seen.answered = true;
                 let late = time.saturating_since(seen.started);
+                self.gather_latencies.push(late);
                 check_answer(shards, *gather, seen, *query, *complete, *matches, merged, missing)?;
                 // A drifting clock (up to 1,000 ppm) may stretch the root's
                 // timer a little; anything more is a late answer.
@@ -168,13 +188,6 @@ impl Checker {
             }
             Observation::Hedged { .. } | Observation::Served { .. } => Ok(()),
         }
-    }
-
-    /// The gather `id`, or a breach of `property` if it never started.
-    fn gather(&mut self, id: GatherId, property: &'static str) -> Result<&mut Seen, Breach> {
-        self.gathers
-            .get_mut(&id)
-            .ok_or_else(|| Breach::new(property, format!("gather {} was never scattered", id.0)))
     }
 
     /// [`COMPLETE_WHEN_HEALTHY`]: no answer was partial.
@@ -214,6 +227,13 @@ impl Checker {
             _ => Ok(()),
         }
     }
+}
+
+/// The gather `id`, or a breach if it never started.
+fn started(gathers: &mut BTreeMap<GatherId, Seen>, id: GatherId) -> Result<&mut Seen, Breach> {
+    gathers.get_mut(&id).ok_or_else(|| {
+        Breach::new(ANSWERS_NAME_MISSING_LEAVES, format!("gather {} was never scattered", id.0))
+    })
 }
 
 /// Checks one answer against what was merged into its gather.
@@ -400,5 +420,58 @@ mod tests {
             .expect("fine");
         assert_eq!(c.every_query_answered(MS(10), Some(2)), Ok(()));
         assert!(c.every_query_answered(MS(10), Some(3)).is_err(), "one planned query never asked");
+    }
+
+    #[test]
+    fn the_share_of_queries_past_the_leaves_p99_is_measured() {
+        // 100 shards answering at 1, 2, ..., 100 ms: their p99 is 99 ms, and
+        // only the gather that waited for the 100 ms shard is past it.
+        let mut c = Checker::new(100, Duration::from_millis(200));
+        assert_eq!(c.queries_past_leaf_p99(), 0.0, "no answers yet");
+        c.observe(
+            MS(0),
+            ROOT,
+            &Observation::Scattered { query: QueryId(0), gather: GatherId(0), shards: 100 },
+        )
+        .expect("fine");
+        let mut total = 0;
+        for shard in 0..100 {
+            c.observe(MS(u64::from(shard) + 1), ROOT, &merged(0, shard, 1)).expect("fine");
+            total += 1;
+        }
+        let all: Vec<u32> = (0..100).collect();
+        c.observe(
+            MS(100),
+            ROOT,
+            &Observation::Answered {
+                query: QueryId(0),
+                gather: GatherId(0),
+                complete: true,
+                matches: total,
+                merged: all.iter().copied().map(ShardId).collect(),
+                missing: Vec::new(),
+            },
+        )
+        .expect("fine");
+        c.observe(
+            MS(200),
+            ROOT,
+            &Observation::Scattered { query: QueryId(1), gather: GatherId(1), shards: 100 },
+        )
+        .expect("fine");
+        c.observe(
+            MS(250),
+            ROOT,
+            &Observation::Answered {
+                query: QueryId(1),
+                gather: GatherId(1),
+                complete: false,
+                matches: 0,
+                merged: Vec::new(),
+                missing: all.iter().copied().map(ShardId).collect(),
+            },
+        )
+        .expect("fine");
+        assert_eq!(c.queries_past_leaf_p99(), 0.5);
     }
 }

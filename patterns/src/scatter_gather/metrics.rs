@@ -37,9 +37,10 @@ pub const PARTIAL_ANSWER_RATE: &str = "partial_answer_rate";
 pub const MESSAGES_PER_QUERY: &str = "messages_per_query";
 /// Gauge: hedged requests / first requests: the extra load hedging costs.
 pub const HEDGE_EXTRA_LOAD: &str = "hedge_extra_load";
-/// Gauge: p99 of `gather_latency` / p99 of `shard_latency`: how much the
-/// fan-out stretched the tail.
-pub const TAIL_AMPLIFICATION: &str = "tail_amplification";
+/// Gauge: the fraction of queries slower than the leaves' 99th percentile
+/// (`shard_latency`'s p99): 1% at a fan-out of 1, about `1 - 0.99^n` at a
+/// fan-out of `n`. How much the fan-out amplifies the tail.
+pub const QUERIES_PAST_LEAF_P99: &str = "queries_past_leaf_p99";
 
 /// `numerator / denominator`, and 0 when there is nothing to divide.
 pub fn ratio(numerator: u64, denominator: u64) -> f64 {

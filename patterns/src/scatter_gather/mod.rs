@@ -34,8 +34,9 @@
 //! masks a dead leaf, answers are just honest about it.
 //!
 //! **What to watch in a run**: `gather_latency` against `shard_latency` (the
-//! same run at fan-out 1): their p99 ratio is the `tail_amplification`
-//! gauge. With hedging, `hedges_sent`, `hedge_wins` and `hedge_extra_load`:
+//! same run at fan-out 1), and `queries_past_leaf_p99`: the share of
+//! queries slower than 99% of the leaves' answers, 1% at fan-out 1 and
+//! about `1 - 0.99^n` at fan-out `n`. With hedging, `hedges_sent`, `hedge_wins` and `hedge_extra_load`:
 //! what the shorter tail cost. Under faults, `partial_answer_rate`.
 //!
 //! The layout, fixed by the role order: the root is node 0, leaves follow

@@ -247,8 +247,6 @@ impl Pattern for ScatterGatherPattern {
         sim: &Sim<ScatterGather, Q>,
     ) -> Vec<(&'static str, f64)> {
         let m = sim.metrics();
-        let summary = m.summary();
-        let p99 = |name: &str| summary.histograms.get(name).map_or(0, |h| h.p99_ns);
         let c = &judge.checker;
         vec![
             (metrics::FANOUT, f64::from(judge.shards)),
@@ -258,10 +256,7 @@ impl Pattern for ScatterGatherPattern {
                 metrics::HEDGE_EXTRA_LOAD,
                 metrics::ratio(m.counter(metrics::HEDGES_SENT), m.counter(metrics::LEAF_REQUESTS)),
             ),
-            (
-                metrics::TAIL_AMPLIFICATION,
-                metrics::ratio(p99(metrics::GATHER_LATENCY), p99(metrics::SHARD_LATENCY)),
-            ),
+            (metrics::QUERIES_PAST_LEAF_P99, c.queries_past_leaf_p99()),
         ]
     }
 }
