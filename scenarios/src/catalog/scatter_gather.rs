@@ -145,7 +145,7 @@ impl Pattern for ScatterGatherPattern {
         let hedge_after = Some(params.duration("hedge_after")).filter(|d| !d.is_zero());
         let client_timeout = params.duration("client_timeout");
         let unsupported = |message: String| Err(ScenarioError::Unsupported(message));
-        if leaves % replicas != 0 {
+        if !leaves.is_multiple_of(replicas) {
             return unsupported(format!(
                 "{leaves} leaves cannot hold {replicas} replicas of each shard: the leaf count must be a multiple of `replicas`"
             ));
