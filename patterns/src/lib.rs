@@ -10,6 +10,7 @@
 //! | [`ping_pong`] | two nodes, one message in flight: the hello world |
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
 //! | [`ownership_election`] | one owner at a time: leases from a lock service, fencing tokens at the resource |
+//! | [`scatter_gather`] | a root fans a query out to shards and merges their parts by a deadline |
 //!
 //! Shared by the patterns: [`check`] (what a property's breach looks like),
 //! [`client`] (a client's planned requests) and [`history`] (client
@@ -25,3 +26,4 @@ pub mod history;
 pub mod flood;
 pub mod ownership_election;
 pub mod ping_pong;
+pub mod scatter_gather;

@@ -44,6 +44,11 @@ static LIBRARY: &[Builtin] = builtin![
     "ownership-election-gc-pause",
     "ownership-election-no-fencing",
     "ownership-election-clock-jump",
+    "scatter-gather",
+    "scatter-gather-slow-leaf",
+    "scatter-gather-hedged",
+    "scatter-gather-faults",
+    "scatter-gather-double-count",
 ];
 
 /// Every built-in scenario.

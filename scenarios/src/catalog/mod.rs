@@ -25,6 +25,7 @@ use crate::{ScenarioError, closest};
 pub mod flood;
 pub mod ownership_election;
 pub mod ping_pong;
+pub mod scatter_gather;
 
 /// What a scenario file may say about a pattern.
 #[derive(Debug)]
@@ -206,6 +207,7 @@ static CATALOG: &[&dyn Entry] = &[
     &Of::<ping_pong::PingPongPattern>(PhantomData),
     &Of::<flood::FloodPattern>(PhantomData),
     &Of::<ownership_election::OwnershipElectionPattern>(PhantomData),
+    &Of::<scatter_gather::ScatterGatherPattern>(PhantomData),
 ];
 
 /// Every pattern a scenario can name.
