@@ -37,7 +37,8 @@
 //! nothing acknowledged is lost. **Not tolerated**: the router is a single
 //! point of failure: its map is durable and a restarted router resumes
 //! resharding, but the requests it was holding are lost and their clients
-//! time out. Clients are not restarted (they keep no durable progress).
+//! time out. A restarted client goes on with its plan under a fresh
+//! history process id (its operation in flight at the crash stays open).
 //! Each shard holds one copy: a shard's disk is assumed to survive (a
 //! crashed shard comes back); replication is another pattern.
 //!
@@ -73,7 +74,7 @@ mod roles;
 pub use invariants::Checker;
 pub use messages::{Message, Op, RequestId, Timer};
 pub use observations::Observation;
-pub use roles::{Client, Disk, Router, RouterDisk, Shard, ShardDisk, Sharding};
+pub use roles::{Client, ClientDisk, Disk, Router, RouterDisk, Shard, ShardDisk, Sharding};
 
 use ring::ShardMap;
 

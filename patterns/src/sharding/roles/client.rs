@@ -15,6 +15,17 @@ use crate::sharding::messages::{Answer, Message, Op, RequestId, Timer};
 use crate::sharding::metrics;
 use crate::sharding::observations::Observation;
 
+/// A client's disk: enough to never reuse a history process id.
+#[derive(Clone, Debug, Default)]
+pub struct ClientDisk {
+    /// The client has run before (this start is a restart).
+    pub started: bool,
+    /// Its current process id.
+    pub process: u32,
+    /// Closed loop: the next request of the plan to send.
+    pub next: usize,
+}
+
 /// The client node.
 #[derive(Debug)]
 pub struct Client {
@@ -59,6 +70,16 @@ impl Client {
     }
 
     pub(super) fn on_start(&mut self, ctx: ClientCtx<'_, '_>) {
+        let disk = &mut ctx.durable().client;
+        if disk.started {
+            // A restart: the operation in flight at the crash stays open in
+            // the history (it may yet happen), so continue as a fresh
+            // process, after the last request sent.
+            disk.process += self.clients;
+        } else {
+            *disk = ClientDisk { started: true, process: self.client, next: 0 };
+        }
+        (self.process, self.next) = (disk.process, disk.next);
         if self.closed_loop() {
             self.send_next(ctx);
             return;
@@ -117,6 +138,7 @@ impl Client {
     fn send_next(&mut self, ctx: ClientCtx<'_, '_>) {
         if self.next < self.plan.len() {
             self.next += 1;
+            ctx.durable().client.next = self.next;
             self.send(self.next as u32 - 1, ctx);
         }
     }
@@ -146,6 +168,7 @@ impl Client {
         ctx.emit(Observation::History(HistoryEvent { process: self.process(seq), kind, f, key: Some(key), value }));
         if kind == EventType::Info {
             self.process += self.clients;
+            ctx.durable().client.process = self.process;
         }
         if self.closed_loop() {
             self.send_next(ctx);

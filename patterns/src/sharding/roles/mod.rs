@@ -5,7 +5,7 @@ mod client;
 mod router;
 mod shard;
 
-pub use client::Client;
+pub use client::{Client, ClientDisk};
 pub use router::{Router, RouterDisk};
 pub use shard::{Shard, ShardDisk};
 
@@ -32,6 +32,8 @@ pub struct Disk {
     pub router: RouterDisk,
     /// A shard's map, keys and handoff progress.
     pub shard: ShardDisk,
+    /// A client's progress.
+    pub client: ClientDisk,
 }
 
 impl Sharding {
