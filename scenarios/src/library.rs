@@ -34,8 +34,17 @@ macro_rules! builtin {
 
 /// Every built-in scenario, in the order `weft list` shows them. (A test
 /// checks that this list and the `library/` folder agree.)
-static LIBRARY: &[Builtin] =
-    builtin!["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned", "sharding", "sharding-add-shard", "sharding-crash-during-reshard", "sharding-no-freeze",];
+static LIBRARY: &[Builtin] = builtin![
+    "ping-pong",
+    "flood",
+    "flood-sparse",
+    "flood-two-datacentres",
+    "flood-partitioned",
+    "sharding",
+    "sharding-add-shard",
+    "sharding-crash-during-reshard",
+    "sharding-no-freeze",
+];
 
 /// Every built-in scenario.
 pub fn library() -> &'static [Builtin] {

@@ -210,7 +210,9 @@ impl Checker {
             )),
             None => Err(Breach::new(
                 ONE_OWNER_PER_KEY,
-                format!("shard {shard} {did} key {key} under map v{version}, which the router never announced"),
+                format!(
+                    "shard {shard} {did} key {key} under map v{version}, which the router never announced"
+                ),
             )),
         }
     }
@@ -258,7 +260,8 @@ impl Checker {
     }
 
     fn record_move(&mut self, version: u64) {
-        let (Some((before, _)), Some((after, _))) = (self.maps.get(&(version - 1)), self.maps.get(&version)) else {
+        let (Some((before, _)), Some((after, _))) = (self.maps.get(&(version - 1)), self.maps.get(&version))
+        else {
             return;
         };
         let keys: BTreeSet<u64> = self.stores.values().flat_map(|s| s.keys().copied()).collect();
@@ -280,7 +283,8 @@ impl Checker {
         {
             self.acked.insert(key);
             if !self.stored.contains(&(key, *value as u64)) {
-                self.losses.push(format!("the write of {value} to key {key} was acknowledged but never stored"));
+                self.losses
+                    .push(format!("the write of {value} to key {key} was acknowledged but never stored"));
             }
         }
         self.history.record(time, event.clone());
@@ -289,7 +293,11 @@ impl Checker {
     /// Judges [`NO_KEY_LOST`] now.
     pub fn no_key_lost(&self) -> Result<(), String> {
         if let Some(first) = self.losses.first() {
-            let more = if self.losses.len() > 1 { format!(" (and {} more)", self.losses.len() - 1) } else { String::new() };
+            let more = if self.losses.len() > 1 {
+                format!(" (and {} more)", self.losses.len() - 1)
+            } else {
+                String::new()
+            };
             return Err(format!("{first}{more}"));
         }
         for key in &self.acked {
@@ -317,7 +325,8 @@ impl Checker {
     /// Judges [`MOVED_FRACTION`] at the end of a run.
     pub fn moved_fraction(&self) -> Result<(), String> {
         let Some(first) = self.maps.get(&1) else { return Ok(()) };
-        let Some(next) = self.config.next_map(&super::ring::ShardMap { version: 1, shards: first.0.clone() }) else {
+        let Some(next) = self.config.next_map(&super::ring::ShardMap { version: 1, shards: first.0.clone() })
+        else {
             return Ok(()); // Nothing to reshard: holds trivially.
         };
         let Some(m) = self.moves.iter().find(|m| m.version == next.version) else {
@@ -355,7 +364,13 @@ mod tests {
     use crate::sharding::Reshard;
 
     fn config() -> Config {
-        Config { shard_nodes: 3, initial_shards: 2, reshard: Reshard::Add, virtual_nodes: 20, ..Config::default() }
+        Config {
+            shard_nodes: 3,
+            initial_shards: 2,
+            reshard: Reshard::Add,
+            virtual_nodes: 20,
+            ..Config::default()
+        }
     }
 
     const ROUTER: NodeId = NodeId::new(0);
@@ -369,7 +384,8 @@ mod tests {
     /// A checker that has seen map v1 = {0, 1}.
     fn started() -> (Checker, Ring) {
         let mut c = Checker::new(config());
-        c.observe(t(0), ROUTER, &Observation::MapInstalled { version: 1, shards: vec![0, 1] }).expect("first map");
+        c.observe(t(0), ROUTER, &Observation::MapInstalled { version: 1, shards: vec![0, 1] })
+            .expect("first map");
         (c, Ring::new(&[0, 1], 20))
     }
 
@@ -382,9 +398,11 @@ mod tests {
         let (mut c, ring) = started();
         let k = key_of(&ring, 0);
         assert!(c.observe(t(1), shard(0), &Observation::Stored { key: k, value: 1, version: 1 }).is_ok());
-        let breach = c.observe(t(2), shard(1), &Observation::Read { key: k, version: 1 }).expect_err("not its key");
+        let breach =
+            c.observe(t(2), shard(1), &Observation::Read { key: k, version: 1 }).expect_err("not its key");
         assert_eq!(breach.property, ONE_OWNER_PER_KEY);
-        let breach = c.observe(t(3), shard(0), &Observation::Read { key: k, version: 7 }).expect_err("no such map");
+        let breach =
+            c.observe(t(3), shard(0), &Observation::Read { key: k, version: 7 }).expect_err("no such map");
         assert!(breach.message.contains("never announced"), "{breach}");
     }
 
@@ -398,9 +416,11 @@ mod tests {
     #[test]
     fn a_handoff_to_the_wrong_shard_is_a_breach() {
         let (mut c, ring) = started();
-        c.observe(t(1), ROUTER, &Observation::ReshardStarted { version: 2, shards: vec![0, 1, 2] }).expect("ok");
+        c.observe(t(1), ROUTER, &Observation::ReshardStarted { version: 2, shards: vec![0, 1, 2] })
+            .expect("ok");
         let next = Ring::new(&[0, 1, 2], 20);
-        let staying = (0..).find(|k| ring.owner(*k) == Some(0) && next.owner(*k) == Some(0)).expect("some stay");
+        let staying =
+            (0..).find(|k| ring.owner(*k) == Some(0) && next.owner(*k) == Some(0)).expect("some stay");
         let wrong = Observation::HandedOff { version: 2, to: 2, keys: vec![staying] };
         assert!(c.observe(t(2), shard(0), &wrong).is_err());
     }
@@ -500,7 +520,13 @@ mod tests {
     fn an_unfinished_or_lopsided_resharding_fails_moved_fraction() {
         let (mut c, _) = started();
         assert!(c.moved_fraction().expect_err("never started").contains("never started"));
-        c.moves.push(Move { version: 2, shards_before: 2, shards_after: 3, keys_stored: 1000, keys_moved: 900 });
+        c.moves.push(Move {
+            version: 2,
+            shards_before: 2,
+            shards_after: 3,
+            keys_stored: 1000,
+            keys_moved: 900,
+        });
         c.maps.insert(2, (vec![0, 1, 2], Ring::new(&[0, 1, 2], 20)));
         assert!(c.moved_fraction().expect_err("90% moved").contains("900 of 1000"));
         let none = Checker::new(Config { reshard: Reshard::None, ..config() });

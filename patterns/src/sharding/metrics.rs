@@ -58,7 +58,8 @@ pub fn gauges(checker: &super::Checker) -> Vec<(&'static str, f64)> {
     let mut gauges = Vec::new();
     let shards = checker.shards_ever();
     if !shards.is_empty() {
-        let loads: Vec<f64> = shards.iter().map(|s| checker.load().get(s).copied().unwrap_or(0) as f64).collect();
+        let loads: Vec<f64> =
+            shards.iter().map(|s| checker.load().get(s).copied().unwrap_or(0) as f64).collect();
         let max = loads.iter().copied().fold(0.0, f64::max);
         let mean = loads.iter().sum::<f64>() / loads.len() as f64;
         gauges.push((LOAD_MAX, max));

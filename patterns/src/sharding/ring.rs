@@ -53,7 +53,10 @@ impl ShardMap {
 
     /// The next version, with `shard` removed.
     pub fn without(&self, shard: u32) -> ShardMap {
-        ShardMap { version: self.version + 1, shards: self.shards.iter().copied().filter(|s| *s != shard).collect() }
+        ShardMap {
+            version: self.version + 1,
+            shards: self.shards.iter().copied().filter(|s| *s != shard).collect(),
+        }
     }
 }
 

@@ -89,7 +89,11 @@ impl Pattern for ShardingPattern {
             duration("reshard_at", "when the router starts resharding (on its clock)", 200),
             duration("shard_timeout", "how long the router waits for a shard before trying again", 50),
             duration("retry_delay", "how long the router waits after a refusal before trying again", 5),
-            duration("request_deadline", "how long the router keeps trying before answering `unavailable`", 1000),
+            duration(
+                "request_deadline",
+                "how long the router keeps trying before answering `unavailable`",
+                1000,
+            ),
             duration("handoff_retry", "how often a shard re-sends an unacknowledged handoff", 50),
             ParamSpec {
                 name: "freeze_moving_keys",
@@ -146,7 +150,8 @@ impl Pattern for ShardingPattern {
             }
         };
         let router_config = config.clone();
-        let router: Factory<Sharding> = Box::new(move |_| Sharding::Router(Router::new(router_config.clone())));
+        let router: Factory<Sharding> =
+            Box::new(move |_| Sharding::Router(Router::new(router_config.clone())));
         let shard_config = config.clone();
         let shard: Factory<Sharding> = Box::new(move |id: NodeId| {
             let me = shard_config.shard_of(id).expect("shard nodes follow the router");
@@ -174,7 +179,12 @@ impl Pattern for ShardingPattern {
         }
     }
 
-    fn observe(checker: &mut Checker, time: SimTime, node: NodeId, observation: &Observation) -> Result<(), Breach> {
+    fn observe(
+        checker: &mut Checker,
+        time: SimTime,
+        node: NodeId,
+        observation: &Observation,
+    ) -> Result<(), Breach> {
         checker.observe(time, node, observation)
     }
 
@@ -214,7 +224,9 @@ fn config(scenario: &Scenario) -> Result<Config, ScenarioError> {
     }
     for name in ["shard_timeout", "retry_delay", "handoff_retry"] {
         if params.duration(name).is_zero() {
-            return Err(ScenarioError::Unsupported(format!("{name} must be longer than zero: retries would never let time pass")));
+            return Err(ScenarioError::Unsupported(format!(
+                "{name} must be longer than zero: retries would never let time pass"
+            )));
         }
     }
     Ok(Config {

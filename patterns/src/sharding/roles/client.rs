@@ -116,11 +116,10 @@ impl Client {
     pub(super) fn on_timer(&mut self, timer: Timer, ctx: ClientCtx<'_, '_>) {
         match timer {
             Timer::Arrival { seq } => self.send(seq, ctx),
-            Timer::ClientTimeout { seq } => {
-                if self.outstanding.remove(&seq).is_some() {
-                    let (kind, value) = Self::unknown(self.plan[seq as usize].op);
-                    self.complete(seq, kind, value, ctx);
-                }
+            // No answer in time (unless the answer and the timeout crossed).
+            Timer::ClientTimeout { seq } if self.outstanding.remove(&seq).is_some() => {
+                let (kind, value) = Self::unknown(self.plan[seq as usize].op);
+                self.complete(seq, kind, value, ctx);
             }
             _ => {}
         }
@@ -165,7 +164,13 @@ impl Client {
             EventType::Fail => metrics::CLIENT_FAIL,
             _ => metrics::CLIENT_INFO,
         });
-        ctx.emit(Observation::History(HistoryEvent { process: self.process(seq), kind, f, key: Some(key), value }));
+        ctx.emit(Observation::History(HistoryEvent {
+            process: self.process(seq),
+            kind,
+            f,
+            key: Some(key),
+            value,
+        }));
         if kind == EventType::Info {
             self.process += self.clients;
             ctx.durable().client.process = self.process;

@@ -111,7 +111,8 @@ impl Router {
             // Installed, but maybe not everyone heard: tell them again.
             self.begin_install(&previous, ctx);
         } else if !disk.resharded && self.config.next_map(&self.map).is_some() {
-            let wait = SimTime::ZERO.saturating_add(self.config.reshard_at).saturating_since(ctx.local_time());
+            let wait =
+                SimTime::ZERO.saturating_add(self.config.reshard_at).saturating_since(ctx.local_time());
             ctx.set_timer(wait, Timer::StartReshard);
         }
     }
@@ -124,8 +125,15 @@ impl Router {
                     return;
                 }
                 let deadline = ctx.local_time().saturating_add(self.config.request_deadline);
-                let pending =
-                    Pending { client: from, op, attempt: 0, shard: 0, sent_at: ctx.now(), deadline, timer: None };
+                let pending = Pending {
+                    client: from,
+                    op,
+                    attempt: 0,
+                    shard: 0,
+                    sent_at: ctx.now(),
+                    deadline,
+                    timer: None,
+                };
                 self.pending.insert(id, pending);
                 self.dispatch(id, ctx);
             }
@@ -184,7 +192,9 @@ impl Router {
                         let next = ctx.durable().router.next.clone().expect("preparing: a map is proposed");
                         (awaiting.clone(), Message::Prepare { next })
                     }
-                    Phase::Installing { awaiting } => (awaiting.clone(), Message::Install { map: self.map.clone() }),
+                    Phase::Installing { awaiting } => {
+                        (awaiting.clone(), Message::Install { map: self.map.clone() })
+                    }
                 };
                 for shard in awaiting {
                     ctx.send(Config::shard_node(shard), msg.clone());
@@ -222,7 +232,8 @@ impl Router {
             ctx.metrics().count(metrics::RETRIES);
         }
         ctx.metrics().count(metrics::FORWARDED);
-        let msg = Message::Forward { id, attempt: pending.attempt, op: pending.op, version: self.map.version };
+        let msg =
+            Message::Forward { id, attempt: pending.attempt, op: pending.op, version: self.map.version };
         ctx.send(Config::shard_node(shard), msg);
         let attempt = pending.attempt;
         pending.timer = Some(ctx.set_timer(self.config.shard_timeout, Timer::ShardTimeout { id, attempt }));

@@ -81,7 +81,9 @@ impl Shard {
 
     pub(super) fn on_message(&mut self, from: NodeId, msg: Message, ctx: ShardCtx<'_, '_>) {
         match msg {
-            Message::Forward { id, attempt, op, version } => self.on_forward(from, id, attempt, op, version, ctx),
+            Message::Forward { id, attempt, op, version } => {
+                self.on_forward(from, id, attempt, op, version, ctx)
+            }
             Message::Prepare { next } => self.on_prepare(from, next, ctx),
             Message::Handoff { version, entries } => {
                 let Some(sender) = self.config.shard_of(from) else { return };
@@ -134,7 +136,15 @@ impl Shard {
         ctx.durable().shard.pending.as_ref().map(|m| m.version)
     }
 
-    fn on_forward(&mut self, router: NodeId, id: RequestId, attempt: u32, op: Op, version: u64, ctx: ShardCtx<'_, '_>) {
+    fn on_forward(
+        &mut self,
+        router: NodeId,
+        id: RequestId,
+        attempt: u32,
+        op: Op,
+        version: u64,
+        ctx: ShardCtx<'_, '_>,
+    ) {
         let key = op.key();
         let current = ctx.durable().shard.map.version;
         if version > current {
@@ -175,7 +185,15 @@ impl Shard {
         ctx.send(router, Message::Reply { id, attempt, reply });
     }
 
-    fn refuse(&mut self, router: NodeId, id: RequestId, attempt: u32, key: u64, reason: Refusal, ctx: ShardCtx<'_, '_>) {
+    fn refuse(
+        &mut self,
+        router: NodeId,
+        id: RequestId,
+        attempt: u32,
+        key: u64,
+        reason: Refusal,
+        ctx: ShardCtx<'_, '_>,
+    ) {
         let version = ctx.durable().shard.map.version;
         ctx.emit(Observation::Rejected { key, version, reason });
         ctx.metrics().count(metrics::REFUSALS);
