@@ -453,7 +453,7 @@ mod tests {
         let (mut c, ring) = started();
         let next = Ring::new(&[0, 1, 2], 20);
         let k = (0..).find(|k| ring.owner(*k) == Some(0) && next.owner(*k) == Some(2)).expect("some move");
-        let stay = key_of(&ring, 1);
+        let stay = (0..).find(|k| ring.owner(*k) == Some(1) && next.owner(*k) == Some(1)).expect("some stay");
         let ok = |key: u64, value: i64| {
             Observation::History(HistoryEvent {
                 process: 0,
