@@ -11,6 +11,7 @@
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
 //! | [`ownership_election`] | one owner at a time: leases from a lock service, fencing tokens at the resource |
 //! | [`scatter_gather`] | a root fans a query out to shards and merges their parts by a deadline |
+//! | [`sharding`] | a sharded key-value store: consistent hashing, a router (the ambassador), resharding |
 //!
 //! Shared by the patterns: [`check`] (what a property's breach looks like),
 //! [`client`] (a client's planned requests) and [`history`] (client
@@ -27,3 +28,4 @@ pub mod flood;
 pub mod ownership_election;
 pub mod ping_pong;
 pub mod scatter_gather;
+pub mod sharding;

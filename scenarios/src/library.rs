@@ -49,6 +49,10 @@ static LIBRARY: &[Builtin] = builtin![
     "scatter-gather-hedged",
     "scatter-gather-faults",
     "scatter-gather-double-count",
+    "sharding",
+    "sharding-add-shard",
+    "sharding-crash-during-reshard",
+    "sharding-no-freeze",
 ];
 
 /// Every built-in scenario.

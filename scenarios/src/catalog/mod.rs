@@ -26,6 +26,7 @@ pub mod flood;
 pub mod ownership_election;
 pub mod ping_pong;
 pub mod scatter_gather;
+pub mod sharding;
 
 /// What a scenario file may say about a pattern.
 #[derive(Debug)]
@@ -208,6 +209,7 @@ static CATALOG: &[&dyn Entry] = &[
     &Of::<flood::FloodPattern>(PhantomData),
     &Of::<ownership_election::OwnershipElectionPattern>(PhantomData),
     &Of::<scatter_gather::ScatterGatherPattern>(PhantomData),
+    &Of::<sharding::ShardingPattern>(PhantomData),
 ];
 
 /// Every pattern a scenario can name.
