@@ -328,7 +328,8 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     if !r.metrics.counters.is_empty() || !r.metrics.histograms.is_empty() || !r.metrics.gauges.is_empty() {
         println!("metrics");
         let m = &r.metrics;
-        let width = m.counters.keys().chain(m.histograms.keys()).chain(m.gauges.keys()).map(String::len).max();
+        let width =
+            m.counters.keys().chain(m.histograms.keys()).chain(m.gauges.keys()).map(String::len).max();
         let width = width.unwrap_or(0).max(22);
         for (name, value) in &r.metrics.counters {
             println!("  {name:<width$} {value}");

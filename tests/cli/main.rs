@@ -238,7 +238,10 @@ fn list_json_is_an_array_of_named_scenarios() {
     // Every built-in scenario, in the library's order (patterns add theirs after these).
     let library: Vec<&str> = weft_scenarios::library().iter().map(|b| b.name).collect();
     assert_eq!(names, library);
-    assert_eq!(names[..5], ["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned"]);
+    assert_eq!(
+        names[..5],
+        ["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned"]
+    );
     assert!(json[0]["pattern"].is_string() && json[0]["description"].is_string());
 }
 
