@@ -9,6 +9,7 @@
 //! | --- | --- |
 //! | [`ping_pong`] | two nodes, one message in flight: the hello world |
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
+//! | [`leader_election`] | Raft's election: terms, randomized timeouts, one durable vote per term |
 //!
 //! Shared by the patterns: [`check`] (what a property's breach looks like),
 //! [`client`] (a client's planned requests) and [`history`] (client
@@ -22,4 +23,5 @@ pub mod client;
 pub mod history;
 
 pub mod flood;
+pub mod leader_election;
 pub mod ping_pong;
