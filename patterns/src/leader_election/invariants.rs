@@ -6,7 +6,7 @@
 //! in every term, across restarts (a restart forgets; the checker does not),
 //! and every term's leader.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use weft_sim::{NodeId, SimTime};
@@ -51,8 +51,8 @@ pub struct ElectionChecker {
     votes: BTreeMap<(NodeId, Term), NodeId>,
     /// What each node last said.
     views: Vec<View>,
-    /// Terms in which some node stood for election.
-    candidate_terms: BTreeSet<Term>,
+    /// When each node stood for election in each term.
+    candidacies: BTreeMap<(Term, NodeId), SimTime>,
     /// The highest term any node mentioned.
     highest_term: Term,
     /// The highest term that had a leader.
@@ -73,7 +73,7 @@ impl ElectionChecker {
             leaders: BTreeMap::new(),
             votes: BTreeMap::new(),
             views,
-            candidate_terms: BTreeSet::new(),
+            candidacies: BTreeMap::new(),
             highest_term: 0,
             highest_led: 0,
             gap_since: None,
@@ -92,14 +92,16 @@ impl ElectionChecker {
         let (view, term) = match *observation {
             Observation::Started { term, .. } => (View::Started(term), term),
             Observation::BecameCandidate { term } => {
-                self.candidate_terms.insert(term);
-                if self.gap_since.is_none() && term > self.highest_led {
-                    self.gap_since = Some(time);
-                }
+                self.candidacies.entry((term, node)).or_insert(time);
                 breach = self.vote(node, term, node);
                 (View::Candidate(term), term)
             }
             Observation::Voted { term, candidate } => {
+                // Another node agrees that a newer term needs a leader: a
+                // gap is open, since that candidate stood.
+                if self.gap_since.is_none() && term > self.highest_led && candidate != node {
+                    self.gap_since = Some(self.candidacies.get(&(term, candidate)).copied().unwrap_or(time));
+                }
                 breach = self.vote(node, term, candidate);
                 (View::Follower(term, None), term)
             }
@@ -116,7 +118,10 @@ impl ElectionChecker {
                 }
                 if term > self.highest_led {
                     self.highest_led = term;
-                    if let Some(since) = self.gap_since.take() {
+                    // A cluster of one wins without anyone's vote: its gap
+                    // is its own candidacy.
+                    let since = self.gap_since.take().or_else(|| self.candidacies.get(&(term, node)).copied());
+                    if let Some(since) = since {
                         self.gaps.push(time.saturating_since(since));
                     }
                 }
@@ -199,7 +204,9 @@ impl ElectionChecker {
     /// The terms in which someone stood and nobody won, and that a later
     /// term replaced.
     pub fn split_votes(&self) -> usize {
-        self.candidate_terms.iter().filter(|t| **t < self.highest_term && !self.leaders.contains_key(t)).count()
+        let mut terms: Vec<Term> = self.candidacies.keys().map(|(term, _)| *term).collect();
+        terms.dedup();
+        terms.into_iter().filter(|t| *t < self.highest_term && !self.leaders.contains_key(t)).count()
     }
 
     /// The leader gaps that ended, in the order they did.
@@ -348,20 +355,24 @@ mod tests {
         let events = [
             (100, 0, Observation::BecameCandidate { term: 1 }),
             (101, 1, Observation::BecameCandidate { term: 1 }),
+            // A split vote: node 2 votes for node 1, node 0 for itself.
+            (102, 2, Observation::Voted { term: 1, candidate: n(1) }),
             (300, 0, Observation::BecameCandidate { term: 2 }),
             (301, 2, Observation::Voted { term: 2, candidate: n(0) }),
             (302, 0, Observation::BecameLeader { term: 2 }),
-            // The leader crashes; a node notices at 900 ms.
-            (900, 1, Observation::BecameCandidate { term: 3 }),
-            (905, 2, Observation::Voted { term: 3, candidate: n(1) }),
-            (910, 1, Observation::BecameLeader { term: 3 }),
+            // The leader crashes; a node notices at 900 ms. A cut-off node
+            // stood earlier, but nobody voted for it: that opens no gap.
+            (700, 2, Observation::BecameCandidate { term: 3 }),
+            (900, 1, Observation::BecameCandidate { term: 4 }),
+            (905, 0, Observation::Voted { term: 4, candidate: n(1) }),
+            (910, 1, Observation::BecameLeader { term: 4 }),
         ];
         assert!(fold(&mut c, &events).is_empty());
-        assert_eq!(c.split_votes(), 1, "term 1 had candidates and no leader");
-        assert_eq!(c.leader_gaps(), &[Duration::from_millis(202), Duration::from_millis(10)]);
+        assert_eq!(c.split_votes(), 2, "terms 1 and 3 had candidates and no leader");
+        assert_eq!(c.leader_gaps(), &[Duration::from_millis(201), Duration::from_millis(10)]);
         let gauges = c.gauges();
         assert!(gauges.contains(&(LEADER_GAP_P50_MS, 10.0)), "{gauges:?}");
-        assert!(gauges.contains(&(LEADER_GAP_MAX_MS, 202.0)), "{gauges:?}");
-        assert!(gauges.contains(&(TERMS, 3.0)), "{gauges:?}");
+        assert!(gauges.contains(&(LEADER_GAP_MAX_MS, 201.0)), "{gauges:?}");
+        assert!(gauges.contains(&(TERMS, 4.0)), "{gauges:?}");
     }
 }

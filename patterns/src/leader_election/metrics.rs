@@ -26,11 +26,13 @@ pub const TERMS: &str = "terms";
 pub const SPLIT_VOTES: &str = "split_votes";
 /// Gauge: how many leader gaps ended (see [`LEADER_GAP_P50_MS`]).
 pub const LEADER_GAPS: &str = "leader_gaps";
-/// Gauge: the median leader gap, in milliseconds. A *leader gap* starts at
-/// the first `BecameCandidate` whose term is above the highest term that
-/// had a leader (a node noticed the leader was gone: up to an election
-/// timeout after its last heartbeat), and ends at the next `BecameLeader`
-/// of a higher term. The first election of a run counts too.
+/// Gauge: the median leader gap, in milliseconds. A *leader gap* opens
+/// when a node votes for another node's candidacy in a term above the newest
+/// term that had a leader (so at least two nodes agree a new leader is
+/// needed; a cut-off node standing alone opens none), and lasts from the
+/// moment that candidate stood to the next `BecameLeader` of a newer term.
+/// It leaves out the detection time (up to an election timeout after the
+/// last heartbeat). The first election of a run counts too.
 pub const LEADER_GAP_P50_MS: &str = "leader_gap_p50_ms";
 /// Gauge: the 99th percentile leader gap, in milliseconds (nearest rank).
 pub const LEADER_GAP_P99_MS: &str = "leader_gap_p99_ms";

@@ -23,6 +23,7 @@ use crate::workload::WorkloadSupport;
 use crate::{ScenarioError, closest};
 
 pub mod flood;
+pub mod leader_election;
 pub mod ping_pong;
 
 /// What a scenario file may say about a pattern.
@@ -201,8 +202,11 @@ impl<P: Pattern> Entry for Of<P> {
 }
 
 /// Every pattern, in the order `weft list` shows them.
-static CATALOG: &[&dyn Entry] =
-    &[&Of::<ping_pong::PingPongPattern>(PhantomData), &Of::<flood::FloodPattern>(PhantomData)];
+static CATALOG: &[&dyn Entry] = &[
+    &Of::<ping_pong::PingPongPattern>(PhantomData),
+    &Of::<flood::FloodPattern>(PhantomData),
+    &Of::<leader_election::LeaderElectionPattern>(PhantomData),
+];
 
 /// Every pattern a scenario can name.
 pub fn catalog() -> &'static [&'static dyn Entry] {
