@@ -68,7 +68,10 @@ fn volatile_votes_let_a_restarted_node_vote_twice_and_durable_ones_do_not() {
     assert_eq!(report.verdict(), Verdict::ExpectedViolation);
     let violation = &report.violations[0];
     assert_eq!(violation.property, "one-vote-per-term");
-    assert_eq!(violation.message, "node-4 voted for node-1 in term 2, and earlier for itself in the same term");
+    assert_eq!(
+        violation.message,
+        "node-4 voted for node-1 in term 2, and earlier for itself in the same term"
+    );
     assert!(violation.time > SimTime::from_millis(2500), "after the leader's crash at 2.5 s");
     for seed in 1..=10 {
         let volatile = run("leader-election-volatile-votes", seed, &[]);
@@ -137,9 +140,11 @@ fn every_vote_is_on_disk_before_it_is_sent() {
 #[test]
 fn a_volatile_node_forgets_its_term_on_restart() {
     let config = Config { vote_storage: VoteStorage::Volatile, ..Config::default() };
-    let mut sim = Sim::builder(3).nodes(3, move |id| ElectionNode::new(id, 3, config)).build().expect("valid");
+    let mut sim =
+        Sim::builder(3).nodes(3, move |id| ElectionNode::new(id, 3, config)).build().expect("valid");
     let _ = sim.run_until(SimTime::from_secs(1));
-    let leader = (0..3).map(NodeId::new).find(|n| sim.node(*n).is_some_and(|x| x.is_leader())).expect("a leader");
+    let leader =
+        (0..3).map(NodeId::new).find(|n| sim.node(*n).is_some_and(|x| x.is_leader())).expect("a leader");
     assert!(sim.node(leader).is_some_and(|n| n.election().term() >= 1));
     assert_eq!(*sim.durable(leader), HardState::default(), "nothing is written");
     sim.inject(Fault::Restart { node: leader });
@@ -155,11 +160,15 @@ fn a_volatile_node_forgets_its_term_on_restart() {
 #[test]
 fn bad_timings_are_refused_with_a_reason() {
     let cases = [
-        ("params.election_timeout_max=\"100ms\"", "election_timeout_max (100ms) is less than election_timeout_min (150ms)"),
+        (
+            "params.election_timeout_max=\"100ms\"",
+            "election_timeout_max (100ms) is less than election_timeout_min (150ms)",
+        ),
         ("params.heartbeat_interval=\"0s\"", "must be more than zero"),
     ];
     for (set, reason) in cases {
-        let scenario = library::find("leader-election").expect("exists").load(&[set.to_string()]).expect("loads");
+        let scenario =
+            library::find("leader-election").expect("exists").load(&[set.to_string()]).expect("loads");
         match scenario.run(&RunOptions { seed: 1, keep_trace: false }) {
             Err(ScenarioError::Unsupported(message)) => assert!(message.contains(reason), "{message}"),
             other => panic!("{set}: expected Unsupported, got {other:?}"),

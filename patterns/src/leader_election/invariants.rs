@@ -12,7 +12,9 @@ use std::time::Duration;
 use weft_sim::{NodeId, SimTime};
 
 use super::Term;
-use super::metrics::{LEADER_GAP_MAX_MS, LEADER_GAP_P50_MS, LEADER_GAP_P99_MS, LEADER_GAPS, SPLIT_VOTES, TERMS};
+use super::metrics::{
+    LEADER_GAP_MAX_MS, LEADER_GAP_P50_MS, LEADER_GAP_P99_MS, LEADER_GAPS, SPLIT_VOTES, TERMS,
+};
 use super::observations::Observation;
 use crate::check::Breach;
 
@@ -111,7 +113,11 @@ impl ElectionChecker {
                 {
                     breach = Some(Breach::new(
                         ONE_LEADER_PER_TERM,
-                        format!("{} became leader of term {term}, which {} already leads", self.name(node), self.name(other)),
+                        format!(
+                            "{} became leader of term {term}, which {} already leads",
+                            self.name(node),
+                            self.name(other)
+                        ),
                     ));
                 } else {
                     self.leaders.insert(term, node);
@@ -120,7 +126,8 @@ impl ElectionChecker {
                     self.highest_led = term;
                     // A cluster of one wins without anyone's vote: its gap
                     // is its own candidacy.
-                    let since = self.gap_since.take().or_else(|| self.candidacies.get(&(term, node)).copied());
+                    let since =
+                        self.gap_since.take().or_else(|| self.candidacies.get(&(term, node)).copied());
                     if let Some(since) = since {
                         self.gaps.push(time.saturating_since(since));
                     }
@@ -141,7 +148,8 @@ impl ElectionChecker {
     fn vote(&mut self, voter: NodeId, term: Term, candidate: NodeId) -> Option<Breach> {
         match self.votes.get(&(voter, term)) {
             Some(&earlier) if earlier != candidate => {
-                let whom = |n: NodeId| if n == voter { "itself".to_string() } else { self.name(n).to_string() };
+                let whom =
+                    |n: NodeId| if n == voter { "itself".to_string() } else { self.name(n).to_string() };
                 Some(Breach::new(
                     ONE_VOTE_PER_TERM,
                     format!(
@@ -189,7 +197,9 @@ impl ElectionChecker {
         };
         let following = (0..members as u32)
             .map(NodeId::new)
-            .filter(|n| *n == leader || (up(*n) && self.views[n.index()] == View::Follower(term, Some(leader))))
+            .filter(|n| {
+                *n == leader || (up(*n) && self.views[n.index()] == View::Follower(term, Some(leader)))
+            })
             .count();
         if following >= quorum {
             Ok(leader)
@@ -224,7 +234,8 @@ impl ElectionChecker {
             let ms = |d: Duration| d.as_secs_f64() * 1e3;
             // Nearest rank: the smallest gap with at least p% of gaps at or
             // below it.
-            let rank = |p: f64| sorted[((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
+            let rank =
+                |p: f64| sorted[((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
             gauges.push((LEADER_GAP_P50_MS, ms(rank(0.50))));
             gauges.push((LEADER_GAP_P99_MS, ms(rank(0.99))));
             gauges.push((LEADER_GAP_MAX_MS, ms(sorted[sorted.len() - 1])));
@@ -301,7 +312,10 @@ mod tests {
         let breaches = fold(&mut c, &events);
         assert_eq!(breaches.len(), 1, "{breaches:?}");
         assert_eq!(breaches[0].property, ONE_VOTE_PER_TERM);
-        assert_eq!(breaches[0].message, "node-0 voted for node-2 in term 2, and earlier for node-1 in the same term");
+        assert_eq!(
+            breaches[0].message,
+            "node-0 voted for node-2 in term 2, and earlier for node-1 in the same term"
+        );
     }
 
     #[test]
@@ -314,7 +328,10 @@ mod tests {
         ];
         let breaches = fold(&mut c, &events);
         assert_eq!(breaches.len(), 1);
-        assert_eq!(breaches[0].message, "node-1 voted for node-2 in term 5, and earlier for itself in the same term");
+        assert_eq!(
+            breaches[0].message,
+            "node-1 voted for node-2 in term 5, and earlier for itself in the same term"
+        );
     }
 
     #[test]

@@ -84,7 +84,8 @@ impl ElectionNode {
             min
         };
         self.election_round += 1;
-        self.election_timer = Some(ctx.set_timer(timeout, Timer::ElectionTimeout { round: self.election_round }));
+        self.election_timer =
+            Some(ctx.set_timer(timeout, Timer::ElectionTimeout { round: self.election_round }));
     }
 
     fn stop_election_timer(&mut self, ctx: &mut Ctx<'_, Self>) {
@@ -161,7 +162,8 @@ impl ElectionNode {
             ctx.send(peer, Message::Heartbeat { term });
             ctx.metrics().count(HEARTBEATS_SENT);
         }
-        self.heartbeat_timer = Some(ctx.set_timer(self.config.heartbeat_interval, Timer::HeartbeatDue { term }));
+        self.heartbeat_timer =
+            Some(ctx.set_timer(self.config.heartbeat_interval, Timer::HeartbeatDue { term }));
     }
 
     fn on_request_vote(&mut self, candidate: NodeId, term: Term, ctx: &mut Ctx<'_, Self>) {

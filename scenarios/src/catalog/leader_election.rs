@@ -145,7 +145,10 @@ impl Pattern for LeaderElectionPattern {
         judge.leader(|n| sim.status(n) == NodeStatus::Up).map(|(node, _)| node)
     }
 
-    fn summarize<Q: QueueKind>(judge: &ElectionChecker, _sim: &Sim<ElectionNode, Q>) -> Vec<(&'static str, f64)> {
+    fn summarize<Q: QueueKind>(
+        judge: &ElectionChecker,
+        _sim: &Sim<ElectionNode, Q>,
+    ) -> Vec<(&'static str, f64)> {
         judge.gauges()
     }
 }
