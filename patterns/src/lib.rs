@@ -1,7 +1,7 @@
 //! # weft-patterns: distributed-system design patterns as node code
 //!
 //! Each pattern is one module, laid out the same way: a header that teaches
-//! the idea, then its roles, messages, metrics and behaviour. The node types
+//! the idea, then its roles, messages, observations, invariants and metrics. The node types
 //! run on [`weft_sim`]; scenarios (in `weft-scenarios`) put them in a network
 //! and break it.
 //!
@@ -9,9 +9,10 @@
 //! | --- | --- |
 //! | [`ping_pong`] | two nodes, one message in flight: the hello world |
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
+//! | [`leader_election`] | Raft's election: terms, randomized timeouts, one durable vote per term |
 //! | [`ownership_election`] | one owner at a time: leases from a lock service, fencing tokens at the resource |
-//! | [`scatter_gather`] | a root fans a query out to shards and merges their parts by a deadline |
 //! | [`sharding`] | a sharded key-value store: consistent hashing, a router (the ambassador), resharding |
+//! | [`scatter_gather`] | a root fans a query out to shards and merges their parts by a deadline |
 //!
 //! Shared by the patterns: [`check`] (what a property's breach looks like),
 //! [`client`] (a client's planned requests) and [`history`] (client
@@ -25,6 +26,7 @@ pub mod client;
 pub mod history;
 
 pub mod flood;
+pub mod leader_election;
 pub mod ownership_election;
 pub mod ping_pong;
 pub mod scatter_gather;

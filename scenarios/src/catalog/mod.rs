@@ -23,6 +23,7 @@ use crate::workload::WorkloadSupport;
 use crate::{ScenarioError, closest};
 
 pub mod flood;
+pub mod leader_election;
 pub mod ownership_election;
 pub mod ping_pong;
 pub mod scatter_gather;
@@ -207,9 +208,10 @@ impl<P: Pattern> Entry for Of<P> {
 static CATALOG: &[&dyn Entry] = &[
     &Of::<ping_pong::PingPongPattern>(PhantomData),
     &Of::<flood::FloodPattern>(PhantomData),
+    &Of::<leader_election::LeaderElectionPattern>(PhantomData),
     &Of::<ownership_election::OwnershipElectionPattern>(PhantomData),
-    &Of::<scatter_gather::ScatterGatherPattern>(PhantomData),
     &Of::<sharding::ShardingPattern>(PhantomData),
+    &Of::<scatter_gather::ScatterGatherPattern>(PhantomData),
 ];
 
 /// Every pattern a scenario can name.
