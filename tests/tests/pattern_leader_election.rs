@@ -63,6 +63,19 @@ fn a_crashed_and_a_cut_off_leader_are_replaced() {
 }
 
 #[test]
+fn a_failover_takes_at_least_an_election_timeout() {
+    // The failover time includes the detection: a follower waits at least
+    // `election_timeout_min` (150 ms) after the last heartbeat before it
+    // stands. (No upper bound: a split vote costs another timeout.)
+    for seed in 1..=10 {
+        let report = run("leader-election-leader-crash", seed, &[]);
+        let failover = &report.metrics.histograms["failover_time"];
+        assert_eq!(failover.count, 2, "seed {seed}: one failover per fault");
+        assert!(failover.min_ns >= 150_000_000, "seed {seed}: {failover:?}");
+    }
+}
+
+#[test]
 fn volatile_votes_let_a_restarted_node_vote_twice_and_durable_ones_do_not() {
     let report = run("leader-election-volatile-votes", 1, &[]);
     assert_eq!(report.verdict(), Verdict::ExpectedViolation);

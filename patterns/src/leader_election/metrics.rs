@@ -15,6 +15,13 @@ pub const VOTES_GRANTED: &str = "votes_granted";
 pub const VOTES_REFUSED: &str = "votes_refused";
 /// Counter: leaders that stepped down on seeing a newer term.
 pub const LEADER_STEP_DOWNS: &str = "leader_step_downs";
+/// Histogram: the failover time, recorded by each new leader that had
+/// followed an older one: from the last heartbeat it heard from the old
+/// leader to its own victory. It is what clients of a leader-based system
+/// wait through: the failure detection (an election timeout) plus the
+/// election. A first election, or a leader that restarted since it last
+/// heard a leader, records none.
+pub const FAILOVER_TIME: &str = "failover_time";
 /// Counter: heartbeats sent by leaders (one per follower).
 pub const HEARTBEATS_SENT: &str = "heartbeats_sent";
 

@@ -8,13 +8,13 @@
 use std::time::Duration;
 
 use rand::Rng;
-use weft_sim::{Ctx, Node, NodeId, TimerId};
+use weft_sim::{Ctx, Node, NodeId, SimTime, TimerId};
 
 use super::election::{Election, HardState, LeaderCheck, Tally, TermCheck, Vote, Was};
 use super::messages::{Message, Timer};
 use super::metrics::{
-    ELECTIONS_STARTED, ELECTIONS_TIMED_OUT, ELECTIONS_WON, HEARTBEATS_SENT, LEADER_STEP_DOWNS, VOTES_GRANTED,
-    VOTES_REFUSED,
+    ELECTIONS_STARTED, ELECTIONS_TIMED_OUT, ELECTIONS_WON, FAILOVER_TIME, HEARTBEATS_SENT, LEADER_STEP_DOWNS,
+    VOTES_GRANTED, VOTES_REFUSED,
 };
 use super::observations::Observation;
 use super::{Config, Term, VoteStorage};
@@ -31,6 +31,9 @@ pub struct ElectionNode {
     election_round: u64,
     /// The armed heartbeat timer, while leading.
     heartbeat_timer: Option<TimerId>,
+    /// When this node last heard a leader's heartbeat (true time: only to
+    /// measure the failover time, never to decide anything).
+    last_heard_leader: Option<SimTime>,
 }
 
 impl ElectionNode {
@@ -43,6 +46,7 @@ impl ElectionNode {
             election_timer: None,
             election_round: 0,
             heartbeat_timer: None,
+            last_heard_leader: None,
         }
     }
 
@@ -150,6 +154,12 @@ impl ElectionNode {
         debug_assert!(self.election.is_leader());
         debug_assert_eq!(self.election.voted_for(), Some(ctx.me()), "a leader voted for itself");
         ctx.metrics().count(ELECTIONS_WON);
+        // The failover as this node lived it: from the last word of the old
+        // leader, through its election timeout, to its own victory.
+        if let Some(heard) = self.last_heard_leader.take() {
+            let failover = ctx.now().saturating_since(heard);
+            ctx.metrics().record(FAILOVER_TIME, failover);
+        }
         ctx.emit(Observation::BecameLeader { term: self.election.term() });
         self.stop_election_timer(ctx);
         // Assert leadership at once, so the other candidates stand down.
@@ -210,6 +220,7 @@ impl ElectionNode {
             // cause it. Keep what we have; the checker reports the breach.
             LeaderCheck::Conflict => return,
         }
+        self.last_heard_leader = Some(ctx.now());
         self.reset_election_timer(ctx);
         ctx.send(leader, Message::HeartbeatReply { term, accepted: true });
     }
