@@ -9,6 +9,7 @@
 //! | --- | --- |
 //! | [`ping_pong`] | two nodes, one message in flight: the hello world |
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
+//! | [`replication`] | a leader-follower replicated log (Raft) under a key-value store |
 //!
 //! Shared by the patterns: [`check`] (what a property's breach looks like),
 //! [`client`] (a client's planned requests) and [`history`] (client
@@ -23,3 +24,4 @@ pub mod history;
 
 pub mod flood;
 pub mod ping_pong;
+pub mod replication;
