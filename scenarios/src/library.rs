@@ -35,7 +35,16 @@ macro_rules! builtin {
 /// Every built-in scenario, in the order `weft list` shows them. (A test
 /// checks that this list and the `library/` folder agree.)
 static LIBRARY: &[Builtin] =
-    builtin!["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned",];
+    builtin![
+    "ping-pong",
+    "flood",
+    "flood-sparse",
+    "flood-two-datacentres",
+    "flood-partitioned",
+    "replication",
+    "replication-leader-crash",
+    "replication-stale-leader",
+];
 
 /// Every built-in scenario.
 pub fn library() -> &'static [Builtin] {

@@ -18,8 +18,11 @@ use crate::history::{EventType, History};
 /// index (Raft's State Machine Safety).
 pub const COMMITTED_PREFIXES_AGREE: &str = "committed-prefixes-agree";
 /// Eventually: every write a client was told succeeded is in the agreed
-/// committed log, and every replica that is up has committed (since its
-/// last restart) at least through the last such write.
+/// committed log; and every replica that is up has committed (since its
+/// last restart) at least through every write acknowledged before a cutoff:
+/// the end of the last fault when judged `within` it, and one election
+/// timeout before the end when judged at the end of the run (a follower
+/// learns of a commit only with the leader's next message).
 pub const ACKNOWLEDGED_WRITES_SURVIVE: &str = "acknowledged-writes-survive";
 /// Eventually: every client has completed every request of its plan (`ok`,
 /// `fail` or `info`); judged with `within`, also every request invoked
@@ -42,6 +45,7 @@ struct ClientOp {
     request: u64,
     invoked: SimTime,
     outcome: Option<EventType>,
+    completed: SimTime,
     write: bool,
 }
 
@@ -90,11 +94,19 @@ impl Checker {
                 self.history.record(time, event.clone());
                 if event.kind == EventType::Invoke {
                     let write = event.f != crate::history::Function::Get;
-                    self.ops.push(ClientOp { client: *client, request: *request, invoked: time, outcome: None, write });
+                    self.ops.push(ClientOp {
+                        client: *client,
+                        request: *request,
+                        invoked: time,
+                        outcome: None,
+                        completed: SimTime::MAX,
+                        write,
+                    });
                 } else if let Some(op) =
                     self.ops.iter_mut().rev().find(|op| op.client == *client && op.request == *request)
                 {
                     op.outcome = Some(event.kind);
+                    op.completed = time;
                 }
             }
         }
@@ -137,9 +149,10 @@ impl Checker {
         }
     }
 
-    /// Judges [`ACKNOWLEDGED_WRITES_SURVIVE`]; `up[i]` says whether replica
-    /// `i` is running now.
-    pub fn acknowledged_writes_survive(&self, up: &[bool]) -> Result<(), String> {
+    /// Judges [`ACKNOWLEDGED_WRITES_SURVIVE`]: `up[i]` says whether replica
+    /// `i` is running now; running replicas must hold every write
+    /// acknowledged at or before `cutoff`.
+    pub fn acknowledged_writes_survive(&self, up: &[bool], cutoff: SimTime) -> Result<(), String> {
         let mut last = 0;
         for op in self.ops.iter().filter(|op| op.write && op.outcome == Some(EventType::Ok)) {
             let Some(index) = self.requests.get(&(op.client, op.request)) else {
@@ -148,7 +161,9 @@ impl Checker {
                     op.client, op.request
                 ));
             };
-            last = last.max(*index);
+            if op.completed <= cutoff {
+                last = last.max(*index);
+            }
         }
         let behind: Vec<String> = (0..self.replicas)
             .filter(|i| up.get(*i).copied().unwrap_or(false) && self.committed_through[*i] < last)
@@ -158,7 +173,7 @@ impl Checker {
             Ok(())
         } else {
             Err(format!(
-                "acknowledged writes reach index {last} of the committed log, but running replicas have not committed that far: {}",
+                "writes acknowledged by {cutoff} reach index {last} of the committed log, but running replicas have not committed that far: {}",
                 behind.join(", ")
             ))
         }
@@ -294,7 +309,7 @@ mod tests {
         let mut checker = Checker::new(3);
         checker.observe(at(1), NodeId::new(3), &client(1, EventType::Invoke)).expect("no breach");
         checker.observe(at(2), NodeId::new(3), &client(1, EventType::Ok)).expect("no breach");
-        let err = checker.acknowledged_writes_survive(&[true; 3]).expect_err("never committed");
+        let err = checker.acknowledged_writes_survive(&[true; 3], at(10)).expect_err("never committed");
         assert!(err.contains("request 1"), "{err}");
     }
 
@@ -306,10 +321,12 @@ mod tests {
         }
         checker.observe(at(1), NodeId::new(3), &client(2, EventType::Invoke)).expect("no breach");
         checker.observe(at(2), NodeId::new(3), &client(2, EventType::Ok)).expect("no breach");
-        let err = checker.acknowledged_writes_survive(&[true; 3]).expect_err("n2 is behind");
+        let err = checker.acknowledged_writes_survive(&[true; 3], at(2)).expect_err("n2 is behind");
         assert!(err.contains("n2 (through 1)"), "{err}");
-        // Down replicas are not asked.
-        assert_eq!(checker.acknowledged_writes_survive(&[true, true, false]), Ok(()));
+        // Down replicas are not asked, and nor is anyone about writes
+        // acknowledged after the cutoff.
+        assert_eq!(checker.acknowledged_writes_survive(&[true, true, false], at(2)), Ok(()));
+        assert_eq!(checker.acknowledged_writes_survive(&[true; 3], at(1)), Ok(()));
     }
 
     #[test]

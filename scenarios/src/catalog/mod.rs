@@ -24,6 +24,7 @@ use crate::{ScenarioError, closest};
 
 pub mod flood;
 pub mod ping_pong;
+pub mod replication;
 
 /// What a scenario file may say about a pattern.
 #[derive(Debug)]
@@ -201,8 +202,11 @@ impl<P: Pattern> Entry for Of<P> {
 }
 
 /// Every pattern, in the order `weft list` shows them.
-static CATALOG: &[&dyn Entry] =
-    &[&Of::<ping_pong::PingPongPattern>(PhantomData), &Of::<flood::FloodPattern>(PhantomData)];
+static CATALOG: &[&dyn Entry] = &[
+    &Of::<ping_pong::PingPongPattern>(PhantomData),
+    &Of::<flood::FloodPattern>(PhantomData),
+    &Of::<replication::ReplicationPattern>(PhantomData),
+];
 
 /// Every pattern a scenario can name.
 pub fn catalog() -> &'static [&'static dyn Entry] {

@@ -314,9 +314,10 @@ impl Replica {
                 return;
             }
             Some(ours) if ours != prev_term => {
-                // Skip back over the whole conflicting term at once.
+                // Skip back over the whole conflicting term at once (its
+                // first entries may well match: they are resent, and kept).
+                debug_assert!(!safe || prev_index > commit, "a committed entry conflicts with the leader's log");
                 let index = wal.first_index_of_term_before(prev_index);
-                debug_assert!(!safe || index > commit, "a committed entry conflicts with the leader's log");
                 ctx.send(leader, Message::AppendReply { term: current, success: false, index });
                 return;
             }
