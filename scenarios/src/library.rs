@@ -44,6 +44,7 @@ static LIBRARY: &[Builtin] =
     "replication",
     "replication-leader-crash",
     "replication-stale-leader",
+    "replication-nemesis",
 ];
 
 /// Every built-in scenario.

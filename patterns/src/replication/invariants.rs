@@ -179,30 +179,34 @@ impl Checker {
         }
     }
 
-    /// Judges [`CLIENTS_COMPLETE`]: client `c` planned `planned[c]`
-    /// requests; with `settled`, requests invoked at or after it must have
-    /// succeeded.
-    pub fn clients_complete(&self, planned: &[usize], settled: Option<SimTime>) -> Result<(), String> {
-        for (client, planned) in planned.iter().enumerate() {
+    /// Judges [`CLIENTS_COMPLETE`]: client `c` planned requests arriving
+    /// at `arrivals[c]` (closed loop: all at zero). At the end of the run
+    /// (`settled` is `None`) every one must have completed. Judged `within`
+    /// the last fault (which ended at `settled`), every request that arrived
+    /// by then must have completed, and every request invoked after it and
+    /// completed must have succeeded.
+    pub fn clients_complete(&self, arrivals: &[Vec<SimTime>], settled: Option<SimTime>) -> Result<(), String> {
+        for (client, arrivals) in arrivals.iter().enumerate() {
+            let due = arrivals.iter().filter(|at| settled.is_none_or(|s| **at <= s)).count();
             let done =
                 self.ops.iter().filter(|op| op.client == client as u32 && op.outcome.is_some()).count();
-            if done < *planned {
-                return Err(format!("client {client} completed {done} of its {planned} requests"));
+            if done < due {
+                let by = settled.map_or(String::new(), |s| format!(" that arrived by {s}"));
+                return Err(format!("client {client} completed {done} of its {due} requests{by}"));
             }
         }
         if let Some(settled) = settled
-            && let Some(op) = self.ops.iter().find(|op| op.invoked >= settled && op.outcome != Some(EventType::Ok))
+            && let Some(op) = self
+                .ops
+                .iter()
+                .find(|op| op.invoked >= settled && op.outcome.is_some_and(|k| k != EventType::Ok))
         {
             return Err(format!(
                 "client {}'s request {}, invoked at {} after the faults ended (at {settled}), ended {}",
                 op.client,
                 op.request,
                 op.invoked,
-                op.outcome.map_or("never", |k| match k {
-                    EventType::Fail => "in fail",
-                    EventType::Info => "unknown (info)",
-                    _ => "ok",
-                })
+                if op.outcome == Some(EventType::Fail) { "in fail" } else { "unknown (info)" }
             ));
         }
         Ok(())
@@ -332,13 +336,17 @@ mod tests {
     #[test]
     fn clients_complete_needs_every_request_and_success_after_the_faults() {
         let mut checker = Checker::new(3);
+        let one = [vec![SimTime::ZERO]];
         checker.observe(at(1), NodeId::new(3), &client(1, EventType::Invoke)).expect("no breach");
-        assert!(checker.clients_complete(&[1], None).is_err(), "still open");
+        assert!(checker.clients_complete(&one, None).is_err(), "still open");
+        assert_eq!(checker.clients_complete(&one, Some(at(1))), Ok(()), "invoked after the faults, still in flight");
         checker.observe(at(5), NodeId::new(3), &client(1, EventType::Info)).expect("no breach");
-        assert_eq!(checker.clients_complete(&[1], None), Ok(()));
-        assert_eq!(checker.clients_complete(&[1], Some(at(2))), Ok(()), "invoked before the faults ended");
-        let err = checker.clients_complete(&[1], Some(at(1))).expect_err("invoked after, and unknown");
+        assert_eq!(checker.clients_complete(&one, None), Ok(()));
+        assert_eq!(checker.clients_complete(&one, Some(at(2))), Ok(()), "invoked before the faults ended");
+        let err = checker.clients_complete(&one, Some(at(1))).expect_err("invoked after, and unknown");
         assert!(err.contains("unknown"), "{err}");
-        assert!(checker.clients_complete(&[2], None).is_err());
+        let two = [vec![SimTime::ZERO, at(10)]];
+        assert!(checker.clients_complete(&two, None).is_err());
+        assert_eq!(checker.clients_complete(&two, Some(at(0))), Ok(()), "the second had not arrived");
     }
 }

@@ -30,8 +30,8 @@ pub struct ReplicationPattern;
 pub struct ReplicationJudge {
     /// The checker, fed every observation.
     pub checker: Checker,
-    /// How many requests each client plans.
-    pub planned: Vec<usize>,
+    /// When each client's requests arrive (closed loop: all at zero).
+    pub arrivals: Vec<Vec<SimTime>>,
     /// How many replicas.
     pub replicas: usize,
     /// The election timeout: at the end of a run, writes acknowledged
@@ -186,7 +186,8 @@ impl Pattern for ReplicationPattern {
                 })
             }
         };
-        let planned = plans.iter().map(Vec::len).collect();
+        let arrivals =
+            plans.iter().map(|plan| plan.iter().map(|r| r.at.unwrap_or(SimTime::ZERO)).collect()).collect();
         let replica = move |id: NodeId| Replication::replica(id, config);
         let client = move |id: NodeId| {
             let number = id.index() - replicas;
@@ -196,7 +197,7 @@ impl Pattern for ReplicationPattern {
             factories: vec![Box::new(replica), Box::new(client)],
             judge: ReplicationJudge {
                 checker: Checker::new(replicas),
-                planned,
+                arrivals,
                 replicas,
                 election_timeout: config.election_timeout,
             },
@@ -229,7 +230,7 @@ impl Pattern for ReplicationPattern {
                     }
                     _ => None,
                 };
-                judge.checker.clients_complete(&judge.planned, settled)
+                judge.checker.clients_complete(&judge.arrivals, settled)
             }
             // Always-properties are judged as observations arrive.
             _ => Ok(()),
