@@ -122,7 +122,7 @@ fn replicas(n: usize) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// At most one of three replicas crashed or paused at once, partitions
     /// (of replicas and clients alike), clock jumps: the committed prefixes

@@ -108,10 +108,12 @@ pub struct Config {
     pub vote_restriction: bool,
     /// How long a client waits for an answer before trying another replica.
     pub request_timeout: Duration,
-    /// How long a client waits before retrying when nobody knows a leader.
+    /// How long a client first waits before retrying when nobody knows a
+    /// leader; it doubles with each such answer, up to `request_timeout`.
     pub retry_backoff: Duration,
-    /// How many attempts a client makes before giving up on a request.
-    pub max_attempts: u32,
+    /// How long after invoking a request (on its own clock) a client gives
+    /// up on it: `fail` for a read, `info` for a write.
+    pub request_deadline: Duration,
 }
 
 impl Default for Config {
@@ -124,7 +126,7 @@ impl Default for Config {
             vote_restriction: true,
             request_timeout: Duration::from_millis(200),
             retry_backoff: Duration::from_millis(20),
-            max_attempts: 20,
+            request_deadline: Duration::from_secs(4),
         }
     }
 }

@@ -47,7 +47,7 @@ const DEFAULTS: Config = Config {
     vote_restriction: true,
     request_timeout: Duration::from_millis(200),
     retry_backoff: Duration::from_millis(20),
-    max_attempts: 20,
+    request_deadline: Duration::from_secs(4),
 };
 
 impl Pattern for ReplicationPattern {
@@ -106,15 +106,15 @@ impl Pattern for ReplicationPattern {
             },
             ParamSpec {
                 name: "retry_backoff",
-                help: "how long a client waits before retrying when nobody knows a leader",
+                help: "how long a client first waits to retry when nobody knows a leader (doubling, up to request_timeout)",
                 default: ParamValue::Duration(DEFAULTS.retry_backoff),
                 kind: ParamKind::Duration,
             },
             ParamSpec {
-                name: "max_attempts",
-                help: "attempts per request before the client gives up (fail for a read, info for a write)",
-                default: ParamValue::Count(DEFAULTS.max_attempts as u64),
-                kind: ParamKind::Count { min: 1, max: 1_000_000 },
+                name: "request_deadline",
+                help: "how long after invoking a request a client gives up on it (fail for a read, info for a write)",
+                default: ParamValue::Duration(DEFAULTS.request_deadline),
+                kind: ParamKind::Duration,
             },
         ],
         workload: Some(WorkloadSupport {
@@ -156,7 +156,7 @@ impl Pattern for ReplicationPattern {
             vote_restriction: params.flag("vote_restriction"),
             request_timeout: params.duration("request_timeout"),
             retry_backoff: params.duration("retry_backoff"),
-            max_attempts: params.count("max_attempts") as u32,
+            request_deadline: params.duration("request_deadline"),
         };
         if config.heartbeat_interval.is_zero() || config.heartbeat_interval >= config.election_timeout {
             return Err(ScenarioError::Unsupported(format!(

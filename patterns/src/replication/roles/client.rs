@@ -4,11 +4,12 @@
 //! Each request gets a fresh id, kept across retries, so the store applies
 //! it once however many copies arrive. The client sends to the replica it
 //! believes leads; a `NotLeader` answer redirects it (at once, to the hinted
-//! leader; after a short back-off, to the next replica, when nobody knows a
-//! leader); a timeout moves it to the next replica. After `max_attempts`
-//! attempts it gives up: a read that never returned changed nothing, so it
-//! is recorded as `fail`; a write may or may not have been applied, so it is
-//! recorded as `info`, and the client continues as a new history process
+//! leader; after a back-off that doubles each time, to the next replica,
+//! when nobody knows a leader); a timeout moves it to the next replica.
+//! After `request_deadline` it gives up: a read that never returned changed
+//! nothing, so it is recorded as `fail`; a write may or may not have been
+//! applied, so it is recorded as `info`, and the client continues as a new
+//! history process
 //! (Jepsen's convention: the old process's operation may still take effect,
 //! at any later time, concurrently with the new process's operations).
 
@@ -63,6 +64,13 @@ struct InFlight {
     op: Operation,
     /// The attempt number of the last send (from 1).
     attempt: u32,
+    /// When it was invoked, on the client's own clock (for the deadline).
+    invoked_local: SimTime,
+    /// How many times in a row a replica redirected us: the back-off
+    /// doubles with each (and a hinted redirect is followed at once only
+    /// the first time, so two replicas with stale hints cannot bounce a
+    /// request between them in a tight loop).
+    redirects: u32,
     /// When the request arrived (open loop) or was invoked (closed loop):
     /// client latency counts from here.
     since: SimTime,
@@ -125,6 +133,7 @@ impl Client {
                 }
             }
             Message::NotLeader { request, leader } => {
+                let next = self.next_replica(from);
                 let Some(in_flight) = &mut self.in_flight else { return };
                 if in_flight.request != request {
                     return;
@@ -132,19 +141,18 @@ impl Client {
                 if let Some(timer) = in_flight.timer.take() {
                     ctx.cancel_timer(timer);
                 }
-                match leader {
-                    Some(leader) if leader != from => {
-                        self.leader = leader;
-                        self.attempt(ctx);
-                    }
-                    _ => {
-                        // Nobody knows a leader (an election is on): try the
-                        // next replica after a pause, not in a tight loop.
-                        let attempt = in_flight.attempt;
-                        in_flight.timer =
-                            Some(ctx.set_timer(self.config.retry_backoff, Timer::Retry { request, attempt }));
-                        self.leader = self.next_replica(from);
-                    }
+                in_flight.redirects += 1;
+                let hinted = leader.filter(|l| *l != from);
+                self.leader = hinted.unwrap_or(next);
+                if hinted.is_some() && in_flight.redirects == 1 {
+                    self.attempt(ctx);
+                } else {
+                    // Nobody knows a leader (an election is on), or the
+                    // hints go round: wait before trying, longer each time.
+                    let doublings = (in_flight.redirects - 1).min(16);
+                    let backoff = (self.config.retry_backoff * (1 << doublings)).min(self.config.request_timeout);
+                    let attempt = in_flight.attempt;
+                    in_flight.timer = Some(ctx.set_timer(backoff, Timer::Retry { request, attempt }));
                 }
             }
             _ => {}
@@ -164,6 +172,9 @@ impl Client {
                 // No answer: the replica may be down, cut off, or a deposed
                 // leader that cannot commit. Try the next one.
                 self.leader = self.next_replica(self.leader);
+                if let Some(in_flight) = &mut self.in_flight {
+                    in_flight.redirects = 0;
+                }
                 self.attempt(ctx);
             }
             Timer::Retry { request, attempt } if current(&self.in_flight, request, attempt) => {
@@ -217,7 +228,8 @@ impl Client {
         journal.open = Some((request, op.clone()));
         let since = self.plan[index].at.unwrap_or(ctx.now()).min(ctx.now());
         self.emit(request, EventType::Invoke, &op, None, ctx);
-        self.in_flight = Some(InFlight { request, op, attempt: 0, since, timer: None });
+        let invoked_local = ctx.local_time();
+        self.in_flight = Some(InFlight { request, op, attempt: 0, invoked_local, redirects: 0, since, timer: None });
         self.attempt(ctx);
     }
 
@@ -228,7 +240,8 @@ impl Client {
         if let Some(timer) = in_flight.timer.take() {
             ctx.cancel_timer(timer);
         }
-        if in_flight.attempt >= self.config.max_attempts {
+        let waited = ctx.local_time().as_nanos().saturating_sub(in_flight.invoked_local.as_nanos());
+        if in_flight.attempt > 0 && waited >= self.config.request_deadline.as_nanos() as u64 {
             let (request, op) = (in_flight.request, in_flight.op.clone());
             self.in_flight = None;
             self.give_up(request, &op, ctx);
