@@ -34,8 +34,7 @@ macro_rules! builtin {
 
 /// Every built-in scenario, in the order `weft list` shows them. (A test
 /// checks that this list and the `library/` folder agree.)
-static LIBRARY: &[Builtin] =
-    builtin![
+static LIBRARY: &[Builtin] = builtin![
     "ping-pong",
     "flood",
     "flood-sparse",

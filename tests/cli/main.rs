@@ -235,7 +235,20 @@ fn list_json_is_an_array_of_named_scenarios() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let names: Vec<&str> =
         json.as_array().expect("array").iter().map(|s| s["name"].as_str().expect("name")).collect();
-    assert_eq!(names, ["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned"]);
+    assert_eq!(
+        names,
+        [
+            "ping-pong",
+            "flood",
+            "flood-sparse",
+            "flood-two-datacentres",
+            "flood-partitioned",
+            "replication",
+            "replication-leader-crash",
+            "replication-stale-leader",
+            "replication-nemesis"
+        ]
+    );
     assert!(json[0]["pattern"].is_string() && json[0]["description"].is_string());
 }
 

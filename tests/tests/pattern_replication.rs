@@ -24,7 +24,8 @@ impl Until<Replication, Calendar> for Feed<'_> {
 
     fn reached(&mut self, sim: &Sim<Replication, Calendar>) -> bool {
         for (node, observation) in sim.observations() {
-            ReplicationPattern::observe(self.0, sim.now(), *node, observation).expect("no breach on a calm run");
+            ReplicationPattern::observe(self.0, sim.now(), *node, observation)
+                .expect("no breach on a calm run");
         }
         false
     }
@@ -76,7 +77,13 @@ fn retries_over_a_lossy_duplicating_network_apply_once_and_replicas_agree() {
         run_calm("replication", &["network.loss=0.05", "network.duplicate=0.2", "workload.requests=150"], 3);
     assert!(sim.metrics().counter("client_retries") > 0, "loss made clients retry");
     let stores: Vec<_> = (0..3)
-        .map(|i| sim.node(NodeId::new(i)).and_then(Replication::as_replica).expect("a running replica").store().clone())
+        .map(|i| {
+            sim.node(NodeId::new(i))
+                .and_then(Replication::as_replica)
+                .expect("a running replica")
+                .store()
+                .clone()
+        })
         .collect();
     assert!(stores.windows(2).all(|w| w[0] == w[1]), "every replica applied the same log");
     for key in (0..10).map(|k| format!("k{k}")) {
@@ -111,10 +118,22 @@ fn without_the_vote_restriction_committed_entries_are_overwritten() {
 #[test]
 fn bad_setups_are_explained() {
     let scenario = library::find("replication").expect("built in");
-    let err = scenario.load(&["workload.clients=2".into()]).expect("loads").run(&RunOptions { seed: 1, keep_trace: false });
-    assert!(matches!(&err, Err(ScenarioError::Unsupported(m)) if m.contains("2 clients") && m.contains("3 client nodes")), "{err:?}");
-    let err = scenario.load(&["heartbeat_interval=200ms".into()]).expect("loads").run(&RunOptions { seed: 1, keep_trace: false });
-    assert!(matches!(&err, Err(ScenarioError::Unsupported(m)) if m.contains("heartbeat_interval")), "{err:?}");
+    let err = scenario
+        .load(&["workload.clients=2".into()])
+        .expect("loads")
+        .run(&RunOptions { seed: 1, keep_trace: false });
+    assert!(
+        matches!(&err, Err(ScenarioError::Unsupported(m)) if m.contains("2 clients") && m.contains("3 client nodes")),
+        "{err:?}"
+    );
+    let err = scenario
+        .load(&["heartbeat_interval=200ms".into()])
+        .expect("loads")
+        .run(&RunOptions { seed: 1, keep_trace: false });
+    assert!(
+        matches!(&err, Err(ScenarioError::Unsupported(m)) if m.contains("heartbeat_interval")),
+        "{err:?}"
+    );
 }
 
 fn replicas(n: usize) -> Vec<String> {

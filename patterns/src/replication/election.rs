@@ -129,7 +129,13 @@ impl Replica {
     }
 
     /// A replica answers our request for its vote.
-    pub(crate) fn on_vote(&mut self, voter: NodeId, term: u64, granted: bool, ctx: &mut Ctx<'_, Replication>) {
+    pub(crate) fn on_vote(
+        &mut self,
+        voter: NodeId,
+        term: u64,
+        granted: bool,
+        ctx: &mut Ctx<'_, Replication>,
+    ) {
         if self.observe_term(term, ctx) {
             return;
         }
@@ -153,7 +159,8 @@ impl Replica {
         let wal = ctx.durable().wal();
         let (term, last) = (wal.term, wal.last_index());
         debug_assert_eq!(wal.voted_for, Some(self.me), "a leader voted for itself");
-        self.role = Role::Leader(vec![Follower { next: last + 1, matched: 0, sent: last }; self.config.replicas]);
+        self.role =
+            Role::Leader(vec![Follower { next: last + 1, matched: 0, sent: last }; self.config.replicas]);
         self.leader = Some(self.me);
         ctx.metrics().count(metrics::LEADERS_ELECTED);
         ctx.emit(Observation::BecameLeader { term });

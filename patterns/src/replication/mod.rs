@@ -139,7 +139,12 @@ impl Replication {
     }
 
     /// Client number `number` of `clients`, running `plan`.
-    pub fn client(number: u32, clients: u32, plan: crate::client::Plan<PlannedOp>, config: Config) -> Replication {
+    pub fn client(
+        number: u32,
+        clients: u32,
+        plan: crate::client::Plan<PlannedOp>,
+        config: Config,
+    ) -> Replication {
         Replication::Client(Client::new(number, clients, plan, config))
     }
 }

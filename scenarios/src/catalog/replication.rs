@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use weft_patterns::replication::invariants::{ACKNOWLEDGED_WRITES_SURVIVE, CLIENTS_COMPLETE, COMMITTED_PREFIXES_AGREE};
+use weft_patterns::replication::invariants::{
+    ACKNOWLEDGED_WRITES_SURVIVE, CLIENTS_COMPLETE, COMMITTED_PREFIXES_AGREE,
+};
 use weft_patterns::replication::{Checker, Config, Observation, OpKind, PlannedOp, Replication, metrics};
 use weft_sim::queue::QueueKind;
 use weft_sim::rng::{Stream, stream_rng};
@@ -212,22 +214,24 @@ impl Pattern for ReplicationPattern {
     ) -> Result<(), String> {
         match property {
             ACKNOWLEDGED_WRITES_SURVIVE => {
-                let up: Vec<bool> =
-                    (0..judge.replicas).map(|i| sim.status(NodeId::new(i as u32)) == NodeStatus::Up).collect();
+                let up: Vec<bool> = (0..judge.replicas)
+                    .map(|i| sim.status(NodeId::new(i as u32)) == NodeStatus::Up)
+                    .collect();
                 let before = match (when.at_end, when.within) {
                     (false, Some(within)) => within,
                     _ => judge.election_timeout,
                 };
-                let cutoff = SimTime::from_nanos(when.now.as_nanos().saturating_sub(before.as_nanos() as u64));
+                let cutoff =
+                    SimTime::from_nanos(when.now.as_nanos().saturating_sub(before.as_nanos() as u64));
                 judge.checker.acknowledged_writes_survive(&up, cutoff)
             }
             CLIENTS_COMPLETE => {
                 // With a bound, judged `within` after the last fault ended:
                 // requests invoked since then had a healthy cluster.
                 let settled = match (when.at_end, when.within) {
-                    (false, Some(within)) => {
-                        Some(SimTime::from_nanos(when.now.as_nanos().saturating_sub(within.as_nanos() as u64)))
-                    }
+                    (false, Some(within)) => Some(SimTime::from_nanos(
+                        when.now.as_nanos().saturating_sub(within.as_nanos() as u64),
+                    )),
                     _ => None,
                 };
                 judge.checker.clients_complete(&judge.arrivals, settled)
@@ -250,12 +254,18 @@ impl Pattern for ReplicationPattern {
         judge.checker.leader()
     }
 
-    fn summarize<Q: QueueKind>(judge: &ReplicationJudge, sim: &Sim<Replication, Q>) -> Vec<(&'static str, f64)> {
+    fn summarize<Q: QueueKind>(
+        judge: &ReplicationJudge,
+        sim: &Sim<Replication, Q>,
+    ) -> Vec<(&'static str, f64)> {
         let writes = judge.checker.writes_committed();
         let m = sim.metrics();
         let mut gauges = vec![
             (metrics::WRITES_COMMITTED, writes as f64),
-            (metrics::LAG_MEAN, metrics::mean(m.counter(metrics::LAG_TOTAL), m.counter(metrics::LAG_SAMPLES))),
+            (
+                metrics::LAG_MEAN,
+                metrics::mean(m.counter(metrics::LAG_TOTAL), m.counter(metrics::LAG_SAMPLES)),
+            ),
         ];
         if writes > 0 {
             gauges.push((metrics::MESSAGES_PER_WRITE, sim.stats().messages_sent as f64 / writes as f64));

@@ -126,11 +126,11 @@ impl Client {
 
     pub(crate) fn on_message(&mut self, from: NodeId, msg: Message, ctx: &mut Ctx<'_, Replication>) {
         match msg {
-            Message::Reply { request, value } => {
-                if self.in_flight.as_ref().is_some_and(|f| f.request == request) {
-                    self.leader = from;
-                    self.complete(value, ctx);
-                }
+            Message::Reply { request, value }
+                if self.in_flight.as_ref().is_some_and(|f| f.request == request) =>
+            {
+                self.leader = from;
+                self.complete(value, ctx);
             }
             Message::NotLeader { request, leader } => {
                 let next = self.next_replica(from);
@@ -150,7 +150,8 @@ impl Client {
                     // Nobody knows a leader (an election is on), or the
                     // hints go round: wait before trying, longer each time.
                     let doublings = (in_flight.redirects - 1).min(16);
-                    let backoff = (self.config.retry_backoff * (1 << doublings)).min(self.config.request_timeout);
+                    let backoff =
+                        (self.config.retry_backoff * (1 << doublings)).min(self.config.request_timeout);
                     let attempt = in_flight.attempt;
                     in_flight.timer = Some(ctx.set_timer(backoff, Timer::Retry { request, attempt }));
                 }
@@ -195,7 +196,14 @@ impl Client {
         self.number + ctx.durable().journal().incarnation * self.clients
     }
 
-    fn emit(&self, request: u64, kind: EventType, op: &Operation, read: Option<Value>, ctx: &mut Ctx<'_, Replication>) {
+    fn emit(
+        &self,
+        request: u64,
+        kind: EventType,
+        op: &Operation,
+        read: Option<Value>,
+        ctx: &mut Ctx<'_, Replication>,
+    ) {
         let (f, key, value) = match op {
             Operation::Get { key } => (Function::Get, key, read.unwrap_or(Value::Null)),
             Operation::Put { key, value } => (Function::Put, key, Value::Text(value.clone())),
@@ -229,7 +237,8 @@ impl Client {
         let since = self.plan[index].at.unwrap_or(ctx.now()).min(ctx.now());
         self.emit(request, EventType::Invoke, &op, None, ctx);
         let invoked_local = ctx.local_time();
-        self.in_flight = Some(InFlight { request, op, attempt: 0, invoked_local, redirects: 0, since, timer: None });
+        self.in_flight =
+            Some(InFlight { request, op, attempt: 0, invoked_local, redirects: 0, since, timer: None });
         self.attempt(ctx);
     }
 
@@ -254,7 +263,8 @@ impl Client {
         in_flight.attempt += 1;
         let (request, attempt) = (in_flight.request, in_flight.attempt);
         ctx.send(self.leader, Message::Request { client: self.number, request, op: in_flight.op.clone() });
-        in_flight.timer = Some(ctx.set_timer(self.config.request_timeout, Timer::RequestTimeout { request, attempt }));
+        in_flight.timer =
+            Some(ctx.set_timer(self.config.request_timeout, Timer::RequestTimeout { request, attempt }));
     }
 
     /// The request in flight succeeded; `value` is what a read returned.

@@ -110,8 +110,12 @@ impl Replica {
             Message::AppendEntries { term, prev_index, prev_term, entries, leader_commit } => {
                 self.on_append_entries(from, term, prev_index, prev_term, entries, leader_commit, ctx)
             }
-            Message::AppendReply { term, success, index } => self.on_append_reply(from, term, success, index, ctx),
-            Message::Request { client, request, op } => self.on_client_request(from, client, request, op, ctx),
+            Message::AppendReply { term, success, index } => {
+                self.on_append_reply(from, term, success, index, ctx)
+            }
+            Message::Request { client, request, op } => {
+                self.on_client_request(from, client, request, op, ctx)
+            }
             // Client-bound messages never reach a replica.
             Message::Reply { .. } | Message::NotLeader { .. } => {}
         }
@@ -200,7 +204,14 @@ impl Replica {
         ctx.send(to, Message::AppendEntries { term, prev_index, prev_term, entries, leader_commit: commit });
     }
 
-    fn on_append_reply(&mut self, from: NodeId, term: u64, success: bool, index: u64, ctx: &mut Ctx<'_, Replication>) {
+    fn on_append_reply(
+        &mut self,
+        from: NodeId,
+        term: u64,
+        success: bool,
+        index: u64,
+        ctx: &mut Ctx<'_, Replication>,
+    ) {
         if self.observe_term(term, ctx) {
             return;
         }
@@ -243,8 +254,11 @@ impl Replica {
         let Role::Leader(followers) = &self.role else { return };
         let wal = ctx.durable().wal();
         let me = self.me.index();
-        let mut matched: Vec<u64> =
-            followers.iter().enumerate().map(|(i, f)| if i == me { wal.last_index() } else { f.matched }).collect();
+        let mut matched: Vec<u64> = followers
+            .iter()
+            .enumerate()
+            .map(|(i, f)| if i == me { wal.last_index() } else { f.matched })
+            .collect();
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let majority_holds = matched[self.majority() - 1];
         if majority_holds > self.commit_index && wal.term_at(majority_holds) == Some(wal.term) {
@@ -316,7 +330,10 @@ impl Replica {
             Some(ours) if ours != prev_term => {
                 // Skip back over the whole conflicting term at once (its
                 // first entries may well match: they are resent, and kept).
-                debug_assert!(!safe || prev_index > commit, "a committed entry conflicts with the leader's log");
+                debug_assert!(
+                    !safe || prev_index > commit,
+                    "a committed entry conflicts with the leader's log"
+                );
                 let index = wal.first_index_of_term_before(prev_index);
                 ctx.send(leader, Message::AppendReply { term: current, success: false, index });
                 return;
