@@ -11,6 +11,7 @@
 //! | [`flood`] | broadcast by flooding: every node forwards what is new to it |
 //! | [`leader_election`] | Raft's election: terms, randomized timeouts, one durable vote per term |
 //! | [`ownership_election`] | one owner at a time: leases from a lock service, fencing tokens at the resource |
+//! | [`replication`] | a leader-follower replicated log (Raft) under a key-value store |
 //! | [`sharding`] | a sharded key-value store: consistent hashing, a router (the ambassador), resharding |
 //! | [`scatter_gather`] | a root fans a query out to shards and merges their parts by a deadline |
 //!
@@ -29,5 +30,6 @@ pub mod flood;
 pub mod leader_election;
 pub mod ownership_election;
 pub mod ping_pong;
+pub mod replication;
 pub mod scatter_gather;
 pub mod sharding;

@@ -26,6 +26,7 @@ pub mod flood;
 pub mod leader_election;
 pub mod ownership_election;
 pub mod ping_pong;
+pub mod replication;
 pub mod scatter_gather;
 pub mod sharding;
 
@@ -210,6 +211,7 @@ static CATALOG: &[&dyn Entry] = &[
     &Of::<flood::FloodPattern>(PhantomData),
     &Of::<leader_election::LeaderElectionPattern>(PhantomData),
     &Of::<ownership_election::OwnershipElectionPattern>(PhantomData),
+    &Of::<replication::ReplicationPattern>(PhantomData),
     &Of::<sharding::ShardingPattern>(PhantomData),
     &Of::<scatter_gather::ScatterGatherPattern>(PhantomData),
 ];

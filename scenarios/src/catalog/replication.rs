@@ -1,0 +1,275 @@
+//! `pattern = "replication"`: a leader-follower replicated log (Raft) under
+//! a key-value store.
+//!
+//! Roles: `replica` (the first nodes: `n0`, `n1`, …) and `client`. The
+//! workload is split among the clients, one plan each (request `i` to client
+//! `i mod clients`); `clients`, if written, must equal the number of client
+//! nodes. Operations: `get`, `put`, `append`; keys `k0`, `k1`, ….
+
+use std::time::Duration;
+
+use weft_patterns::replication::invariants::{
+    ACKNOWLEDGED_WRITES_SURVIVE, CLIENTS_COMPLETE, COMMITTED_PREFIXES_AGREE,
+};
+use weft_patterns::replication::{Checker, Config, Observation, OpKind, PlannedOp, Replication, metrics};
+use weft_sim::queue::QueueKind;
+use weft_sim::rng::{Stream, stream_rng};
+use weft_sim::{NodeId, NodeStatus, Sim, SimTime};
+
+use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
+use crate::ScenarioError;
+use crate::params::{ParamKind, ParamSpec, ParamValue};
+use crate::scenario::Scenario;
+use crate::workload::WorkloadSupport;
+use weft_patterns::check::Breach;
+
+/// The replicated key-value store.
+#[derive(Debug)]
+pub struct ReplicationPattern;
+
+/// What the properties are judged against.
+#[derive(Debug)]
+pub struct ReplicationJudge {
+    /// The checker, fed every observation.
+    pub checker: Checker,
+    /// When each client's requests arrive (closed loop: all at zero).
+    pub arrivals: Vec<Vec<SimTime>>,
+    /// How many replicas.
+    pub replicas: usize,
+    /// The election timeout: at the end of a run, writes acknowledged
+    /// within the last one need not have reached every follower yet.
+    pub election_timeout: Duration,
+}
+
+const DEFAULTS: Config = Config {
+    replicas: 3,
+    election_timeout: Duration::from_millis(150),
+    heartbeat_interval: Duration::from_millis(50),
+    batch_limit: 64,
+    vote_restriction: true,
+    request_timeout: Duration::from_millis(200),
+    retry_backoff: Duration::from_millis(20),
+    request_deadline: Duration::from_secs(4),
+};
+
+impl Pattern for ReplicationPattern {
+    type Node = Replication;
+    type Judge = ReplicationJudge;
+
+    const INFO: PatternInfo = PatternInfo {
+        name: "replication",
+        description: "a leader-follower replicated log (Raft) under a key-value store, with retrying clients",
+        roles: &[
+            RoleSpec {
+                name: "replica",
+                help: "holds a copy of the log and the store; one leads each term (2f+1 replicas tolerate f down)",
+                default_count: 3,
+                min: 1,
+                max: 9,
+            },
+            RoleSpec {
+                name: "client",
+                help: "sends its requests to the leader, one at a time, retrying with the same request id",
+                default_count: 3,
+                min: 1,
+                max: 50,
+            },
+        ],
+        params: &[
+            ParamSpec {
+                name: "election_timeout",
+                help: "a follower that hears no leader for a random time in [t, 2t) stands for election",
+                default: ParamValue::Duration(DEFAULTS.election_timeout),
+                kind: ParamKind::Duration,
+            },
+            ParamSpec {
+                name: "heartbeat_interval",
+                help: "how often a leader sends heartbeats; must be below election_timeout",
+                default: ParamValue::Duration(DEFAULTS.heartbeat_interval),
+                kind: ParamKind::Duration,
+            },
+            ParamSpec {
+                name: "batch_limit",
+                help: "the most log entries in one AppendEntries",
+                default: ParamValue::Count(DEFAULTS.batch_limit as u64),
+                kind: ParamKind::Count { min: 1, max: 100_000 },
+            },
+            ParamSpec {
+                name: "vote_restriction",
+                help: "vote only for candidates whose log is at least as up to date (false: the broken variant)",
+                default: ParamValue::Flag(DEFAULTS.vote_restriction),
+                kind: ParamKind::Flag,
+            },
+            ParamSpec {
+                name: "request_timeout",
+                help: "how long a client waits for an answer before trying another replica",
+                default: ParamValue::Duration(DEFAULTS.request_timeout),
+                kind: ParamKind::Duration,
+            },
+            ParamSpec {
+                name: "retry_backoff",
+                help: "how long a client first waits to retry when nobody knows a leader (doubling, up to request_timeout)",
+                default: ParamValue::Duration(DEFAULTS.retry_backoff),
+                kind: ParamKind::Duration,
+            },
+            ParamSpec {
+                name: "request_deadline",
+                help: "how long after invoking a request a client gives up on it (fail for a read, info for a write)",
+                default: ParamValue::Duration(DEFAULTS.request_deadline),
+                kind: ParamKind::Duration,
+            },
+        ],
+        workload: Some(WorkloadSupport {
+            closed_loop: true,
+            open_loop: true,
+            max_clients: Some(50),
+            operations: &["get", "put", "append"],
+            keys: true,
+        }),
+        properties: &[
+            PropertySpec {
+                name: COMMITTED_PREFIXES_AGREE,
+                description: "no two replicas ever commit different entries at the same log index",
+                kind: PropertyKind::Always,
+            },
+            PropertySpec {
+                name: ACKNOWLEDGED_WRITES_SURVIVE,
+                description: "every acknowledged write is in the committed log, and every running replica has committed through it",
+                kind: PropertyKind::Eventually,
+            },
+            PropertySpec {
+                name: CLIENTS_COMPLETE,
+                description: "every client completes its plan; with `within`, requests invoked after the faults end succeed",
+                kind: PropertyKind::Eventually,
+            },
+        ],
+        has_leader: true,
+    };
+
+    fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
+        let replicas = scenario.roles[0].names.len();
+        let clients = scenario.roles[1].names.len();
+        let params = &scenario.params;
+        let config = Config {
+            replicas,
+            election_timeout: params.duration("election_timeout"),
+            heartbeat_interval: params.duration("heartbeat_interval"),
+            batch_limit: params.count("batch_limit") as usize,
+            vote_restriction: params.flag("vote_restriction"),
+            request_timeout: params.duration("request_timeout"),
+            retry_backoff: params.duration("retry_backoff"),
+            request_deadline: params.duration("request_deadline"),
+        };
+        if config.heartbeat_interval.is_zero() || config.heartbeat_interval >= config.election_timeout {
+            return Err(ScenarioError::Unsupported(format!(
+                "heartbeat_interval ({:?}) must be above zero and below election_timeout ({:?}), or followers stand for election while the leader is alive",
+                config.heartbeat_interval, config.election_timeout
+            )));
+        }
+        if config.request_timeout.is_zero() || config.retry_backoff.is_zero() {
+            return Err(ScenarioError::Unsupported(
+                "request_timeout and retry_backoff must be above zero, or clients retry in a loop that never lets time pass".into(),
+            ));
+        }
+        let plans = match &scenario.workload {
+            None => vec![Vec::new(); clients],
+            Some(workload) => {
+                if let Some(asked) = workload.clients
+                    && asked as usize != clients
+                {
+                    return Err(ScenarioError::Unsupported(format!(
+                        "the workload has {asked} clients but [nodes] has {clients} client nodes; make them agree (or leave out workload.clients)"
+                    )));
+                }
+                let mut rng = stream_rng(seed, Stream::Workload);
+                workload.plans(clients, &mut rng, |op, key, _| PlannedOp {
+                    kind: OpKind::from_name(op).unwrap_or(OpKind::Put),
+                    key,
+                })
+            }
+        };
+        let arrivals =
+            plans.iter().map(|plan| plan.iter().map(|r| r.at.unwrap_or(SimTime::ZERO)).collect()).collect();
+        let replica = move |id: NodeId| Replication::replica(id, config);
+        let client = move |id: NodeId| {
+            let number = id.index() - replicas;
+            Replication::client(number as u32, clients as u32, plans[number].clone(), config)
+        };
+        Ok(Prepared {
+            factories: vec![Box::new(replica), Box::new(client)],
+            judge: ReplicationJudge {
+                checker: Checker::new(replicas),
+                arrivals,
+                replicas,
+                election_timeout: config.election_timeout,
+            },
+        })
+    }
+
+    fn judge<Q: QueueKind>(
+        judge: &ReplicationJudge,
+        property: &str,
+        sim: &Sim<Replication, Q>,
+        when: Judgement,
+    ) -> Result<(), String> {
+        match property {
+            ACKNOWLEDGED_WRITES_SURVIVE => {
+                let up: Vec<bool> = (0..judge.replicas)
+                    .map(|i| sim.status(NodeId::new(i as u32)) == NodeStatus::Up)
+                    .collect();
+                let before = match (when.at_end, when.within) {
+                    (false, Some(within)) => within,
+                    _ => judge.election_timeout,
+                };
+                let cutoff =
+                    SimTime::from_nanos(when.now.as_nanos().saturating_sub(before.as_nanos() as u64));
+                judge.checker.acknowledged_writes_survive(&up, cutoff)
+            }
+            CLIENTS_COMPLETE => {
+                // With a bound, judged `within` after the last fault ended:
+                // requests invoked since then had a healthy cluster.
+                let settled = match (when.at_end, when.within) {
+                    (false, Some(within)) => Some(SimTime::from_nanos(
+                        when.now.as_nanos().saturating_sub(within.as_nanos() as u64),
+                    )),
+                    _ => None,
+                };
+                judge.checker.clients_complete(&judge.arrivals, settled)
+            }
+            // Always-properties are judged as observations arrive.
+            _ => Ok(()),
+        }
+    }
+
+    fn observe(
+        judge: &mut ReplicationJudge,
+        time: SimTime,
+        node: NodeId,
+        observation: &Observation,
+    ) -> Result<(), Breach> {
+        judge.checker.observe(time, node, observation)
+    }
+
+    fn leader<Q: QueueKind>(judge: &ReplicationJudge, _sim: &Sim<Replication, Q>) -> Option<NodeId> {
+        judge.checker.leader()
+    }
+
+    fn summarize<Q: QueueKind>(
+        judge: &ReplicationJudge,
+        sim: &Sim<Replication, Q>,
+    ) -> Vec<(&'static str, f64)> {
+        let writes = judge.checker.writes_committed();
+        let m = sim.metrics();
+        let mut gauges = vec![
+            (metrics::WRITES_COMMITTED, writes as f64),
+            (
+                metrics::LAG_MEAN,
+                metrics::mean(m.counter(metrics::LAG_TOTAL), m.counter(metrics::LAG_SAMPLES)),
+            ),
+        ];
+        if writes > 0 {
+            gauges.push((metrics::MESSAGES_PER_WRITE, sim.stats().messages_sent as f64 / writes as f64));
+        }
+        gauges
+    }
+}
