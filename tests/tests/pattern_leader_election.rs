@@ -8,23 +8,10 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use weft_patterns::leader_election::{Config, ElectionNode, HardState, Observation, VoteStorage};
-use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library};
+use weft_scenarios::{RunOptions, ScenarioError, Verdict, library};
 use weft_sim::{Fault, Handled, NodeId, Sim, SimTime};
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
-
-fn run(name: &str, seed: u64, sets: &[&str]) -> RunReport {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let scenario = library::find(name).expect("a library scenario").load(&sets).expect("it loads");
-    scenario.run(&RunOptions { seed, keep_trace: false }).expect("it runs")
-}
-
-fn counter(report: &RunReport, name: &str) -> u64 {
-    report.metrics.counters.get(name).copied().unwrap_or(0)
-}
-
-fn gauge(report: &RunReport, name: &str) -> f64 {
-    report.metrics.gauges.get(name).copied().unwrap_or(f64::NAN)
-}
+use weft_tests::{counter, gauge, run_library as run};
 
 #[test]
 fn a_calm_cluster_elects_one_leader_and_keeps_it() {

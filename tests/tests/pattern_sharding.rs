@@ -6,22 +6,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use weft_patterns::sharding::ring::{Ring, moved_fraction_tolerance};
 use weft_patterns::sharding::{invariants, metrics};
-use weft_scenarios::{RunOptions, RunReport, library};
+use weft_scenarios::{RunOptions, library};
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
-
-fn run(name: &str, seed: u64, sets: &[&str]) -> RunReport {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let scenario = library::find(name).expect("a library scenario").load(&sets).expect("it loads");
-    scenario.run(&RunOptions { seed, keep_trace: false }).expect("it runs")
-}
-
-fn counter(report: &RunReport, name: &str) -> u64 {
-    report.metrics.counters.get(name).copied().unwrap_or(0)
-}
-
-fn gauge(report: &RunReport, name: &str) -> f64 {
-    report.metrics.gauges[name]
-}
+use weft_tests::{counter, gauge, run_library as run};
 
 #[test]
 fn a_calm_run_answers_every_request_from_its_owner() {

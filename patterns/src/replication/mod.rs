@@ -116,18 +116,23 @@ pub struct Config {
     pub request_deadline: Duration,
 }
 
+impl Config {
+    /// The defaults: three replicas, Raft's suggested timings for a LAN.
+    pub const DEFAULT: Config = Config {
+        replicas: 3,
+        election_timeout: Duration::from_millis(150),
+        heartbeat_interval: Duration::from_millis(50),
+        batch_limit: 64,
+        vote_restriction: true,
+        request_timeout: Duration::from_millis(200),
+        retry_backoff: Duration::from_millis(20),
+        request_deadline: Duration::from_secs(4),
+    };
+}
+
 impl Default for Config {
     fn default() -> Config {
-        Config {
-            replicas: 3,
-            election_timeout: Duration::from_millis(150),
-            heartbeat_interval: Duration::from_millis(50),
-            batch_limit: 64,
-            vote_restriction: true,
-            request_timeout: Duration::from_millis(200),
-            retry_backoff: Duration::from_millis(20),
-            request_deadline: Duration::from_secs(4),
-        }
+        Config::DEFAULT
     }
 }
 

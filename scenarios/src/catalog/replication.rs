@@ -41,17 +41,6 @@ pub struct ReplicationJudge {
     pub election_timeout: Duration,
 }
 
-const DEFAULTS: Config = Config {
-    replicas: 3,
-    election_timeout: Duration::from_millis(150),
-    heartbeat_interval: Duration::from_millis(50),
-    batch_limit: 64,
-    vote_restriction: true,
-    request_timeout: Duration::from_millis(200),
-    retry_backoff: Duration::from_millis(20),
-    request_deadline: Duration::from_secs(4),
-};
-
 impl Pattern for ReplicationPattern {
     type Node = Replication;
     type Judge = ReplicationJudge;
@@ -79,43 +68,43 @@ impl Pattern for ReplicationPattern {
             ParamSpec {
                 name: "election_timeout",
                 help: "a follower that hears no leader for a random time in [t, 2t) stands for election",
-                default: ParamValue::Duration(DEFAULTS.election_timeout),
+                default: ParamValue::Duration(Config::DEFAULT.election_timeout),
                 kind: ParamKind::Duration,
             },
             ParamSpec {
                 name: "heartbeat_interval",
                 help: "how often a leader sends heartbeats; must be below election_timeout",
-                default: ParamValue::Duration(DEFAULTS.heartbeat_interval),
+                default: ParamValue::Duration(Config::DEFAULT.heartbeat_interval),
                 kind: ParamKind::Duration,
             },
             ParamSpec {
                 name: "batch_limit",
                 help: "the most log entries in one AppendEntries",
-                default: ParamValue::Count(DEFAULTS.batch_limit as u64),
+                default: ParamValue::Count(Config::DEFAULT.batch_limit as u64),
                 kind: ParamKind::Count { min: 1, max: 100_000 },
             },
             ParamSpec {
                 name: "vote_restriction",
                 help: "vote only for candidates whose log is at least as up to date (false: the broken variant)",
-                default: ParamValue::Flag(DEFAULTS.vote_restriction),
+                default: ParamValue::Flag(Config::DEFAULT.vote_restriction),
                 kind: ParamKind::Flag,
             },
             ParamSpec {
                 name: "request_timeout",
                 help: "how long a client waits for an answer before trying another replica",
-                default: ParamValue::Duration(DEFAULTS.request_timeout),
+                default: ParamValue::Duration(Config::DEFAULT.request_timeout),
                 kind: ParamKind::Duration,
             },
             ParamSpec {
                 name: "retry_backoff",
                 help: "how long a client first waits to retry when nobody knows a leader (doubling, up to request_timeout)",
-                default: ParamValue::Duration(DEFAULTS.retry_backoff),
+                default: ParamValue::Duration(Config::DEFAULT.retry_backoff),
                 kind: ParamKind::Duration,
             },
             ParamSpec {
                 name: "request_deadline",
                 help: "how long after invoking a request a client gives up on it (fail for a read, info for a write)",
-                default: ParamValue::Duration(DEFAULTS.request_deadline),
+                default: ParamValue::Duration(Config::DEFAULT.request_deadline),
                 kind: ParamKind::Duration,
             },
         ],
