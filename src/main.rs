@@ -18,6 +18,19 @@ use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library, ope
 use weft_sim::DropReason;
 use weft_sim::trace::JsonLines;
 
+/// Writes a line to standard output, ignoring a closed pipe: `weft run X |
+/// head` must not panic when `head` stops reading.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Writes text to standard output as it is, ignoring a closed pipe.
+fn out_raw(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
 /// The scenario `weft` runs when given no command.
 const DEFAULT_SCENARIO: &str = "ping-pong";
 
@@ -153,8 +166,9 @@ fn list(json: bool) -> Result<ExitCode, UsageError> {
         writeln!(out).map_err(|e| UsageError::Io(e.to_string()))?;
     } else {
         let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+        let pattern_width = entries.iter().map(|e| e.pattern.len()).max().unwrap_or(0);
         for e in &entries {
-            let _ = writeln!(out, "{:<width$}  {:<10}  {}", e.name, e.pattern, e.description);
+            let _ = writeln!(out, "{:<width$}  {:<pattern_width$}  {}", e.name, e.pattern, e.description);
         }
         let _ = writeln!(out, "\n`weft show NAME` prints a scenario's file; `weft run NAME` runs it.");
     }
@@ -163,7 +177,7 @@ fn list(json: bool) -> Result<ExitCode, UsageError> {
 
 fn show(name: &str) -> Result<ExitCode, UsageError> {
     let builtin = weft_scenarios::find(name)?;
-    print!("{}", builtin.text);
+    out_raw(builtin.text);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -172,10 +186,10 @@ fn validate(paths: &[String]) -> ExitCode {
     let mut failed = 0;
     for path in paths {
         match open(path, &[]) {
-            Ok(scenario) => println!("ok       {path} ({}, pattern {})", scenario.name, scenario.info().name),
+            Ok(scenario) => out!("ok       {path} ({}, pattern {})", scenario.name, scenario.info().name),
             Err(e) => {
                 failed += 1;
-                println!("invalid  {path}");
+                out!("invalid  {path}");
                 report_error(&UsageError::Scenario(e));
             }
         }
@@ -213,7 +227,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
     if args.json {
         let json = serde_json::to_string_pretty(&JsonReport::new(&report, wall_time))
             .map_err(|e| UsageError::Io(e.to_string()))?;
-        println!("{json}");
+        out!("{json}");
     } else {
         print_summary(&report, wall_time, args.trace.as_ref());
     }
@@ -304,11 +318,11 @@ fn outcome_name(outcome: weft_sim::Outcome) -> &'static str {
 fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     let s = &r.stats;
     let rate = s.messages_delivered as f64 / wall_time.as_secs_f64().max(1e-9);
-    println!("scenario    {} (pattern {}, seed {})", r.scenario, r.pattern, r.seed);
-    println!("outcome     {} at {} virtual, {} wall", outcome_name(r.outcome), r.sim_time, human(wall_time));
-    println!("trace hash  {}", r.trace_hash);
-    println!("events      {}", s.events);
-    println!(
+    out!("scenario    {} (pattern {}, seed {})", r.scenario, r.pattern, r.seed);
+    out!("outcome     {} at {} virtual, {} wall", outcome_name(r.outcome), r.sim_time, human(wall_time));
+    out!("trace hash  {}", r.trace_hash);
+    out!("events      {}", s.events);
+    out!(
         "messages    {} sent, {} delivered ({:.1} M/s), {} dropped, {} duplicated, {} in flight",
         s.messages_sent,
         s.messages_delivered,
@@ -323,20 +337,20 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
         .map(|d| format!("{} {}", s.dropped(*d), d.as_str()))
         .collect();
     if !drops.is_empty() {
-        println!("dropped     {}", drops.join(", "));
+        out!("dropped     {}", drops.join(", "));
     }
     if !r.metrics.counters.is_empty() || !r.metrics.histograms.is_empty() || !r.metrics.gauges.is_empty() {
-        println!("metrics");
+        out!("metrics");
         let m = &r.metrics;
         let width =
             m.counters.keys().chain(m.histograms.keys()).chain(m.gauges.keys()).map(String::len).max();
         let width = width.unwrap_or(0).max(22);
         for (name, value) in &r.metrics.counters {
-            println!("  {name:<width$} {value}");
+            out!("  {name:<width$} {value}");
         }
         for (name, h) in &r.metrics.histograms {
             let ns = |n: u64| human(Duration::from_nanos(n));
-            println!(
+            out!(
                 "  {name:<width$} n={} p50={} p90={} p99={} max={}",
                 h.count,
                 ns(h.p50_ns),
@@ -346,35 +360,35 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
             );
         }
         for (name, value) in &r.metrics.gauges {
-            println!("  {name:<width$} {value:.3}");
+            out!("  {name:<width$} {value:.3}");
         }
     }
     if let Some(path) = trace {
-        println!("trace       written to {}", path.display());
+        out!("trace       written to {}", path.display());
     }
     for note in &r.notes {
-        println!("note        {note}");
+        out!("note        {note}");
     }
     let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (on, off) = if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
     let verdict = r.verdict();
     match verdict {
-        Verdict::Held => println!("checks      all held"),
+        Verdict::Held => out!("checks      all held"),
         Verdict::ExpectedViolation => {
-            println!("checks      violated as expected (this scenario shows a failure)")
+            out!("checks      violated as expected (this scenario shows a failure)")
         }
-        Verdict::Violated => println!("checks      {on}{} VIOLATED{off}", r.unexpected_violations().count()),
-        Verdict::ExpectationMissed => println!(
+        Verdict::Violated => out!("checks      {on}{} VIOLATED{off}", r.unexpected_violations().count()),
+        Verdict::ExpectationMissed => out!(
             "checks      {on}EXPECTED VIOLATION DID NOT HAPPEN{off}: `{}` held",
             r.expected.as_deref().unwrap_or_default()
         ),
     }
     for v in &r.violations {
         let tag = if Some(&v.property) == r.expected.as_ref() { "(expected) " } else { "" };
-        println!("  ✗ {tag}{} at {}: {}", v.property, v.time, v.message);
+        out!("  ✗ {tag}{} at {}: {}", v.property, v.time, v.message);
     }
     if !verdict.passed() {
-        println!("replay      {}", r.replay_command());
+        out!("replay      {}", r.replay_command());
     }
 }
 
