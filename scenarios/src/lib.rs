@@ -9,11 +9,11 @@
 //! | --- | --- |
 //! | [`scenario`] | [`Scenario`]: a scenario, read from TOML and checked against its pattern |
 //! | [`file`] | the TOML reader: located values, `--set`, diagnostics with line and column |
-//! | [`catalog`] | every pattern a scenario can name, and its roles, parameters and properties |
+//! | [`catalog`] | every pattern a scenario can name (ping-pong, flood, leader-election, ownership-election, replication, sharding, scatter-gather), and its roles, parameters and properties |
 //! | [`network`] | topology, groups and link rules |
-//! | [`workload`] | closed and open loops, request mixes, key distributions |
+//! | [`workload`] | closed and open loops, request mixes, key distributions, one plan per client |
 //! | [`faults`] | the fault timeline, symbolic targets, partition shapes, the nemesis |
-//! | [`run`] | the driver: builds the simulation, fires faults, judges properties |
+//! | [`run`] | the driver: builds the simulation, fires faults, judges properties (always-properties after every event) |
 //! | [`params`] | typed pattern parameters |
 //! | [`report`] | [`RunReport`]: what a run produced, and its verdict |
 //! | [`library`] | the built-in scenarios |

@@ -9,7 +9,7 @@
 //!   keys). The test wraps it into a scenario before loading it: it puts
 //!   `name`, `description` and `pattern` in front (each only if the fragment
 //!   does not set that key itself) and, only if the fragment has no
-//!   `[workload]`, a small default workload after it. The pattern is `flood`
+//!   `[workload]` and the pattern takes one, a small default workload after it. The pattern is `flood`
 //!   unless the fragment's first line is `# pattern: NAME` or the fragment
 //!   sets `pattern` itself.
 //! - ```` ```toml error ```` and ```` ```toml fragment error ````: an example
@@ -147,10 +147,14 @@ fn wrap(fragment: &str) -> String {
     text.push_str(fragment);
     let has_workload = top_level_value(fragment, "workload").is_some()
         || fragment.lines().any(|l| l.trim().starts_with("[workload"));
-    if !has_workload {
-        text.push_str(match pattern {
-            "ping-pong" => "\n[workload]\nrequests = 10\n",
-            _ => "\n[workload]\nrate = \"100/s\"\nrequests = 10\n",
+    // A small workload, for the patterns that take one: closed loop if
+    // they run only closed loops, open loop otherwise.
+    let support = weft_scenarios::catalog::find(pattern).ok().and_then(|entry| entry.info().workload);
+    if let Some(support) = support.filter(|_| !has_workload) {
+        text.push_str(if support.open_loop {
+            "\n[workload]\nrate = \"100/s\"\nrequests = 10\n"
+        } else {
+            "\n[workload]\nrequests = 10\n"
         });
     }
     text
