@@ -15,6 +15,8 @@ use weft_sim::trace::TraceSink;
 use weft_sim::{Node, NodeId, Sim, SimTime};
 
 use weft_patterns::check::Breach;
+use weft_patterns::client::Plan;
+use weft_sim::rng::{Stream, stream_rng};
 
 use crate::params::ParamSpec;
 use crate::report::{RunOptions, RunReport};
@@ -147,6 +149,30 @@ pub trait Pattern: 'static {
     fn summarize<Q: QueueKind>(_judge: &Self::Judge, _sim: &Sim<Self::Node, Q>) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+}
+
+/// The plans of a pattern's `clients` client nodes, one per node, drawn
+/// from the workload stream (`make` as in [`Workload::plans`]); empty plans
+/// when the scenario has no workload. Each client node is one workload
+/// client, so `[workload] clients`, when given, must equal `clients`.
+///
+/// [`Workload::plans`]: crate::workload::Workload::plans
+pub fn client_plans<Op>(
+    scenario: &Scenario,
+    clients: usize,
+    seed: u64,
+    make: impl FnMut(&'static str, u64, u64) -> Op,
+) -> Result<Vec<Plan<Op>>, ScenarioError> {
+    let Some(workload) = &scenario.workload else {
+        return Ok((0..clients).map(|_| Vec::new()).collect());
+    };
+    if let Some(asked) = workload.clients.filter(|asked| *asked as usize != clients) {
+        return Err(ScenarioError::Unsupported(format!(
+            "the workload names {asked} clients but [nodes] has {clients} client nodes: each client node is \
+             one workload client (make them agree, or leave out workload.clients)"
+        )));
+    }
+    Ok(workload.plans(clients, &mut stream_rng(seed, Stream::Workload), make))
 }
 
 /// Makes one node of a role, at the start and at each restart.

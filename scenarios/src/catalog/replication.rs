@@ -13,9 +13,9 @@ use weft_patterns::replication::invariants::{
 };
 use weft_patterns::replication::{Checker, Config, Observation, OpKind, PlannedOp, Replication, metrics};
 use weft_sim::queue::QueueKind;
-use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::{NodeId, NodeStatus, Sim, SimTime};
 
+use super::client_plans;
 use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
@@ -160,23 +160,10 @@ impl Pattern for ReplicationPattern {
                 "request_timeout and retry_backoff must be above zero, or clients retry in a loop that never lets time pass".into(),
             ));
         }
-        let plans = match &scenario.workload {
-            None => vec![Vec::new(); clients],
-            Some(workload) => {
-                if let Some(asked) = workload.clients
-                    && asked as usize != clients
-                {
-                    return Err(ScenarioError::Unsupported(format!(
-                        "the workload has {asked} clients but [nodes] has {clients} client nodes; make them agree (or leave out workload.clients)"
-                    )));
-                }
-                let mut rng = stream_rng(seed, Stream::Workload);
-                workload.plans(clients, &mut rng, |op, key, _| PlannedOp {
-                    kind: OpKind::from_name(op).unwrap_or(OpKind::Put),
-                    key,
-                })
-            }
-        };
+        let plans = client_plans(scenario, clients, seed, |op, key, _| PlannedOp {
+            kind: OpKind::from_name(op).unwrap_or(OpKind::Put),
+            key,
+        })?;
         let arrivals =
             plans.iter().map(|plan| plan.iter().map(|r| r.at.unwrap_or(SimTime::ZERO)).collect()).collect();
         let replica = move |id: NodeId| Replication::replica(id, config);

@@ -13,9 +13,9 @@ use weft_patterns::scatter_gather::{
     EVERY_QUERY_ANSWERED, NO_PART_MERGED_TWICE, Observation, QueryId, ScatterGather, metrics,
 };
 use weft_sim::queue::QueueKind;
-use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::{NodeId, Sim, SimTime};
 
+use super::client_plans;
 use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
@@ -181,18 +181,8 @@ impl Pattern for ScatterGatherPattern {
             client_timeout,
             dedupe_parts,
         };
-        let (plans, planned) = match &scenario.workload {
-            None => (vec![Vec::new(); clients], 0),
-            Some(workload) => {
-                if let Some(asked) = workload.clients.filter(|c| *c as usize != clients) {
-                    return unsupported(format!(
-                        "the workload names {asked} clients but [nodes] has {clients}: each client node is one workload client"
-                    ));
-                }
-                let mut rng = stream_rng(seed, Stream::Workload);
-                (workload.plans(clients, &mut rng, |_, _, i| QueryId(i)), workload.requests)
-            }
-        };
+        let plans = client_plans(scenario, clients, seed, |_, _, i| QueryId(i))?;
+        let planned = scenario.workload.as_ref().map_or(0, |w| w.requests);
         let judge = ScatterGatherJudge {
             checker: Checker::new(config.shards, deadline),
             planned,

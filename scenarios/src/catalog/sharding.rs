@@ -11,9 +11,9 @@ use weft_patterns::client::Plan;
 use weft_patterns::sharding::invariants::{self, Checker};
 use weft_patterns::sharding::{Client, Config, Observation, Op, Reshard, Router, Shard, Sharding, metrics};
 use weft_sim::queue::QueueKind;
-use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::{NodeId, Sim, SimTime};
 
+use super::client_plans;
 use super::{Factory, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
@@ -132,23 +132,11 @@ impl Pattern for ShardingPattern {
     fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
         let config = config(scenario)?;
         let clients = scenario.roles[2].names.len();
-        let plans: Vec<Plan<Op>> = match &scenario.workload {
-            None => vec![Vec::new(); clients],
-            Some(workload) => {
-                if let Some(asked) = workload.clients
-                    && asked as usize != clients
-                {
-                    return Err(ScenarioError::Unsupported(format!(
-                        "[workload] clients = {asked}, but the scenario has {clients} client nodes: they must agree"
-                    )));
-                }
-                let mut rng = stream_rng(seed, Stream::Workload);
-                workload.plans(clients, &mut rng, |operation, key, i| match operation {
-                    "put" => Op::Put { key, value: i + 1 },
-                    _ => Op::Get { key },
-                })
-            }
-        };
+        let plans: Vec<Plan<Op>> =
+            client_plans(scenario, clients, seed, |operation, key, i| match operation {
+                "put" => Op::Put { key, value: i + 1 },
+                _ => Op::Get { key },
+            })?;
         let router_config = config.clone();
         let router: Factory<Sharding> =
             Box::new(move |_| Sharding::Router(Router::new(router_config.clone())));
