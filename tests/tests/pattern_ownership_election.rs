@@ -10,21 +10,13 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library};
+use weft_scenarios::{RunOptions, ScenarioError, Verdict, library};
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
-
-fn run(name: &str, seed: u64) -> RunReport {
-    let scenario = library::find(name).expect("built in").load(&[]).expect("loads");
-    scenario.run(&RunOptions { seed, keep_trace: false }).expect("runs")
-}
-
-fn counter(report: &RunReport, name: &str) -> u64 {
-    report.metrics.counters.get(name).copied().unwrap_or(0)
-}
+use weft_tests::{counter, run_library};
 
 #[test]
 fn calm_the_first_holder_keeps_the_lease_for_the_whole_run() {
-    let report = run("ownership-election", 1);
+    let report = run_library("ownership-election", 1, &[]);
     assert_eq!(report.verdict(), Verdict::Held, "{:?}", report.violations);
     assert_eq!(counter(&report, "acquisitions"), 1);
     assert_eq!(counter(&report, "failovers"), 0);
@@ -38,7 +30,7 @@ fn calm_the_first_holder_keeps_the_lease_for_the_whole_run() {
 #[test]
 fn gc_pause_one_failover_and_the_late_write_is_fenced_off_on_every_seed() {
     for seed in 1..=20 {
-        let report = run("ownership-election-gc-pause", seed);
+        let report = run_library("ownership-election-gc-pause", seed, &[]);
         assert_eq!(report.verdict(), Verdict::Held, "seed {seed}: {:?}", report.violations);
         assert_eq!(counter(&report, "failovers"), 1, "seed {seed}");
         assert_eq!(counter(&report, "expiries"), 1, "seed {seed}");
@@ -52,7 +44,7 @@ fn gc_pause_one_failover_and_the_late_write_is_fenced_off_on_every_seed() {
 #[test]
 fn without_fencing_the_stale_write_is_accepted_on_every_seed() {
     for seed in 1..=20 {
-        let report = run("ownership-election-no-fencing", seed);
+        let report = run_library("ownership-election-no-fencing", seed, &[]);
         assert_eq!(report.verdict(), Verdict::ExpectedViolation, "seed {seed}: {:?}", report.violations);
         let violation = &report.violations[0];
         assert_eq!(violation.property, "no-stale-token-accepted");
@@ -64,7 +56,7 @@ fn without_fencing_the_stale_write_is_accepted_on_every_seed() {
 #[test]
 fn a_clock_jump_beyond_the_bound_breaks_mutual_exclusion_but_not_fencing() {
     for seed in 1..=20 {
-        let report = run("ownership-election-clock-jump", seed);
+        let report = run_library("ownership-election-clock-jump", seed, &[]);
         assert_eq!(report.verdict(), Verdict::ExpectedViolation, "seed {seed}: {:?}", report.violations);
         assert!(report.violations.iter().all(|v| v.property == "one-holder-acts-at-a-time"));
     }
