@@ -73,8 +73,18 @@ pub fn schedules(budget: FaultBudget) -> impl Strategy<Value = Vec<FaultSpec>> {
     assert!(!budget.targets.is_empty(), "a fault budget needs targets");
     let (start, end) = (budget.window.0.as_millis() as u64, budget.window.1.as_millis() as u64);
     let longest = budget.longest.as_millis().max(1) as u64;
-    let kinds =
-        1 + u8::from(budget.partitions) + u8::from(budget.pauses) + u8::from(budget.clock_jumps.is_some());
+    // The kinds the budget allows, in a fixed order.
+    let mut available = vec!["crash"];
+    if budget.partitions {
+        available.push("partition");
+    }
+    if budget.pauses {
+        available.push("pause");
+    }
+    if budget.clock_jumps.is_some() {
+        available.push("clock");
+    }
+    let kinds = available.len() as u8;
     let raw = (0..kinds, start..end.max(start + 1), 1..=longest, 0..budget.targets.len(), -1000i64..=1000);
     proptest::collection::vec(raw, 0..=budget.max_faults).prop_map(move |mut raw| {
         raw.sort_by_key(|r| r.1);
@@ -83,17 +93,6 @@ pub fn schedules(budget: FaultBudget) -> impl Strategy<Value = Vec<FaultSpec>> {
             let at = Duration::from_millis(at_ms);
             let lasting = Duration::from_millis(lasting_ms);
             let node = budget.targets[target].clone();
-            // Kinds in a fixed order; absent kinds are skipped.
-            let mut available = vec!["crash"];
-            if budget.partitions {
-                available.push("partition");
-            }
-            if budget.pauses {
-                available.push("pause");
-            }
-            if budget.clock_jumps.is_some() {
-                available.push("clock");
-            }
             let overlaps = |f: &FaultSpec| match f {
                 FaultSpec::Crash { at: a, lasting: l, .. }
                 | FaultSpec::Pause { at: a, lasting: l, .. }
