@@ -1,6 +1,6 @@
 //! What a run produced: counts, metrics, the hash, and the checks' verdicts.
 
-use serde::Serialize;
+pub use weft_sim::trace::Violation;
 use weft_sim::{MetricsSummary, Outcome, RunStats, SimTime, Trace};
 
 /// How to run a scenario.
@@ -11,17 +11,6 @@ pub struct RunOptions {
     /// Keep every trace event in memory (for tests and the explorer); the
     /// hash is the same either way.
     pub keep_trace: bool,
-}
-
-/// A property that did not hold.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    /// The property's name, e.g. `exact-deliveries`.
-    pub property: String,
-    /// When it was found to be violated (virtual time).
-    pub time: SimTime,
-    /// What was seen, against what was expected.
-    pub message: String,
 }
 
 /// The result of running a scenario once.

@@ -74,7 +74,6 @@ pub(crate) fn run<P: Pattern>(
     violations.sort_by_key(|v| v.time);
     let mut metrics = sim.metrics().summary();
     metrics.gauges.extend(P::summarize(&judge, &sim).into_iter().map(|(k, v)| (k.to_string(), v)));
-    sim.finish_trace().map_err(ScenarioError::TraceWrite)?;
     if outcome == Outcome::BudgetExhausted {
         violations.push(Violation {
             property: "terminates".into(),
@@ -82,6 +81,12 @@ pub(crate) fn run<P: Pattern>(
             message: "the run used its whole event budget without finishing".into(),
         });
     }
+    // The verdict travels with the trace, so the explorer can mark it.
+    sim.finish_trace(&violations).map_err(ScenarioError::TraceWrite)?;
+    let trace = sim.trace(&scenario.name).map(|mut trace| {
+        trace.footer.violations = violations.clone();
+        trace
+    });
     Ok(RunReport {
         scenario: scenario.name.clone(),
         pattern: scenario.info().name.to_string(),
@@ -97,7 +102,7 @@ pub(crate) fn run<P: Pattern>(
         violations,
         expected: scenario.expect.map(|p| p.name.to_string()),
         notes,
-        trace: sim.trace(&scenario.name),
+        trace,
     })
 }
 

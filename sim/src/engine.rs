@@ -25,7 +25,7 @@ use crate::node::{Ctx, Effect, LocalClock, Node, TimerId};
 use crate::queue::{Calendar, EventQueue, QueueKind};
 use crate::trace::{
     DropReason, NodeInfo, RunHash, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader, TraceKind,
-    TraceSink,
+    TraceSink, Violation,
 };
 use crate::{Metrics, NodeId, SimTime};
 
@@ -514,10 +514,12 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
 
     /// Ends a trace streamed with
     /// [`SimBuilder::trace_to`](crate::SimBuilder::trace_to): writes the
-    /// footer and reports the first error the sink met. Later events are no
-    /// longer traced. Does nothing for other traces.
-    pub fn finish_trace(&mut self) -> std::io::Result<()> {
-        let footer = self.trace_footer();
+    /// footer, with the `violations` the caller found in the run, and
+    /// reports the first error the sink met. Later events are no longer
+    /// traced. Does nothing for other traces.
+    pub fn finish_trace(&mut self, violations: &[Violation]) -> std::io::Result<()> {
+        let mut footer = self.trace_footer();
+        footer.violations = violations.to_vec();
         match std::mem::replace(&mut self.trace, Tracing::Off) {
             Tracing::Sink(mut sink) => sink.end(&footer),
             other => {
@@ -537,7 +539,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     }
 
     fn trace_footer(&self) -> TraceFooter {
-        TraceFooter { events: self.stats.events, trace_hash: self.hash.to_string() }
+        TraceFooter { events: self.stats.events, trace_hash: self.hash.to_string(), violations: Vec::new() }
     }
 
     // ----- Driving the run -----

@@ -161,13 +161,31 @@ pub struct NodeInfo {
     pub role: String,
 }
 
-/// The last line of a trace file: lets a reader check it has the whole run.
+/// The last line of a trace file: lets a reader check it has the whole run,
+/// and says which of the run's checks failed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceFooter {
     /// How many events the run had.
     pub events: u64,
     /// The run's hash, 16 hex digits.
     pub trace_hash: String,
+    /// The properties the run was found to violate (written by whoever
+    /// judged the run, such as a scenario driver; the engine itself judges
+    /// nothing). Not part of the hash: it is a verdict on the run, not
+    /// something that happened in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+}
+
+/// A property that did not hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// The property's name, e.g. `at-most-one-leader-per-term`.
+    pub property: String,
+    /// When it was found to be violated (virtual time).
+    pub time: SimTime,
+    /// What was seen, against what was expected.
+    pub message: String,
 }
 
 /// A whole run: header, events, footer.
@@ -238,7 +256,7 @@ pub trait TraceSink {
 /// let mut sink = JsonLines::new(&mut file);
 /// sink.begin(&TraceHeader { weft_trace: 1, scenario: "demo".into(), seed: 7, nodes: vec![] });
 /// sink.event(&TraceEvent { time: SimTime::ZERO, kind: TraceKind::Start { node: NodeId::new(0) } });
-/// sink.end(&TraceFooter { events: 1, trace_hash: "0123456789abcdef".into() })?;
+/// sink.end(&TraceFooter { events: 1, trace_hash: "0123456789abcdef".into(), violations: vec![] })?;
 ///
 /// let trace = Trace::read_jsonl(&file[..])?;
 /// assert_eq!((trace.header.seed, trace.events.len()), (7, 1));
@@ -453,7 +471,15 @@ mod tests {
                     reason: DropReason::PausedOverflow,
                 },
             }],
-            footer: TraceFooter { events: 1, trace_hash: "0123456789abcdef".into() },
+            footer: TraceFooter {
+                events: 1,
+                trace_hash: "0123456789abcdef".into(),
+                violations: vec![Violation {
+                    property: "p".into(),
+                    time: SimTime::from_millis(3),
+                    message: "m".into(),
+                }],
+            },
         }
     }
 

@@ -1,0 +1,126 @@
+//! A small made-up run, for tests, examples and the docs: three nodes elect
+//! a leader, node-0 crashes and restarts, a partition comes and goes, and a
+//! property is (pretend) violated. Not a real pattern: its only job is to
+//! contain one of every kind of event, deterministically.
+
+use serde_json::json;
+use weft_sim::trace::{
+    NodeInfo, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader, TraceKind, Violation,
+};
+use weft_sim::{DropReason, NodeId, SimTime};
+
+/// A trace of about `events` events (at least a few dozen) on three nodes.
+///
+/// ```
+/// let trace = weft_tui::testing::sample_trace(100);
+/// assert!(trace.events.len() >= 100);
+/// assert_eq!(trace.header.nodes.len(), 3);
+/// ```
+pub fn sample_trace(events: usize) -> Trace {
+    let n = NodeId::new;
+    let mut out = Events(Vec::new());
+    let mut now = 0u64;
+    for node in 0..3 {
+        out.at(now, TraceKind::Start { node: n(node) });
+        out.at(now, TraceKind::Observe { node: n(node), obs: json!({"started": {"term": 0}}) });
+    }
+    now += 1_500;
+    out.at(now, TraceKind::Timer { node: n(1), timer: json!({"election-timeout": {"round": 1}}) });
+    out.at(now, TraceKind::Observe { node: n(1), obs: json!({"became-candidate": {"term": 1}}) });
+    let mut id = 0u64;
+    let mut round = 0u64;
+    let mut crashed = false;
+    while out.0.len() < events.max(40) {
+        round += 1;
+        // Node 1 sends to 0 and 2; 0's copy is lost while 0 is crashed or
+        // cut off, every seventh message to 2 is duplicated.
+        for to in [0u32, 2] {
+            out.at(
+                now,
+                TraceKind::Send {
+                    id,
+                    from: n(1),
+                    to: n(to),
+                    msg: json!({"heartbeat": {"term": 1, "round": round}}),
+                },
+            );
+            let sent = id;
+            id += 1;
+            if round.is_multiple_of(7) && to == 2 && !(13..15).contains(&round) {
+                out.at(now, TraceKind::Duplicate { id: sent, copy: id });
+                out.at(now + 900, TraceKind::Deliver { id, from: n(1), to: n(to) });
+                id += 1;
+            }
+            let arrive = now + 300 + u64::from(to) * 100;
+            if to == 0 && crashed {
+                out.at(
+                    arrive,
+                    TraceKind::Drop { id: sent, from: n(1), to: n(0), reason: DropReason::Crashed },
+                );
+            } else if to == 2 && (13..15).contains(&round) {
+                out.at(
+                    now,
+                    TraceKind::Drop { id: sent, from: n(1), to: n(2), reason: DropReason::Partition },
+                );
+            } else {
+                out.at(arrive, TraceKind::Deliver { id: sent, from: n(1), to: n(to) });
+            }
+        }
+        if round == 1 {
+            out.at(now + 500, TraceKind::Observe { node: n(1), obs: json!({"became-leader": {"term": 1}}) });
+            out.at(
+                now + 600,
+                TraceKind::Observe { node: n(2), obs: json!({"follows": {"leader": 1, "term": 1}}) },
+            );
+        }
+        if round == 4 {
+            out.at(now + 700, TraceKind::Fault { fault: json!({"fault": "crash", "node": 0}) });
+            crashed = true;
+        }
+        if round == 9 {
+            out.at(now + 700, TraceKind::Fault { fault: json!({"fault": "restart", "node": 0}) });
+            out.at(now + 700, TraceKind::Start { node: n(0) });
+            crashed = false;
+        }
+        if round == 12 {
+            out.at(now + 700, TraceKind::Fault { fault: json!({"fault": "partition", "groups": [[2]]}) });
+        }
+        if round == 14 {
+            out.at(now + 700, TraceKind::Fault { fault: json!({"fault": "heal"}) });
+        }
+        now += 1_000;
+    }
+    // Events were pushed round by round; the trace is in time order (ties
+    // keep the order they were pushed in).
+    let mut out = out.0;
+    out.sort_by_key(|e| e.time);
+    let violation = Violation {
+        property: "pretend-property".into(),
+        time: us(1_500 + 10_500),
+        message: "a made-up violation, to be marked on the timeline".into(),
+    };
+    let header = TraceHeader {
+        weft_trace: TRACE_VERSION,
+        scenario: "sample".into(),
+        seed: 7,
+        nodes: (0..3).map(|i| NodeInfo { name: format!("node-{i}"), role: "node".into() }).collect(),
+    };
+    let footer = TraceFooter {
+        events: out.len() as u64,
+        trace_hash: "0000000000000000".into(),
+        violations: vec![violation],
+    };
+    Trace { header, events: out, footer }
+}
+
+fn us(micros: u64) -> SimTime {
+    SimTime::from_nanos(micros * 1_000)
+}
+
+struct Events(Vec<TraceEvent>);
+
+impl Events {
+    fn at(&mut self, micros: u64, kind: TraceKind) {
+        self.0.push(TraceEvent { time: us(micros), kind });
+    }
+}
