@@ -254,7 +254,10 @@ mod tests {
                 let life = recording.message(id).expect("delivered messages were sent");
                 assert!(life.sent < i);
                 assert_eq!(life.ended, Some(i));
-                assert!(matches!(recording.trace.events[life.sent].kind, TraceKind::Send { .. }));
+                assert!(matches!(
+                    recording.trace.events[life.sent].kind,
+                    TraceKind::Send { .. } | TraceKind::Duplicate { .. }
+                ));
             }
         }
         assert!(!recording.links.is_empty());
