@@ -33,3 +33,24 @@ fn main_screen_at_80x24() {
     press(&mut explorer, "llllllllllllllllllll");
     insta::assert_snapshot!(screen(&mut explorer, 80, 24));
 }
+
+#[test]
+fn help_screen() {
+    let mut explorer = explorer();
+    press(&mut explorer, "?");
+    insta::assert_snapshot!(screen(&mut explorer, 80, 24));
+}
+
+#[test]
+fn small_terminal_keeps_the_flow() {
+    let mut explorer = explorer();
+    press(&mut explorer, "ffl");
+    insta::assert_snapshot!(screen(&mut explorer, 50, 12));
+}
+
+#[test]
+fn large_terminal_after_a_crash() {
+    let mut explorer = explorer();
+    press(&mut explorer, "fll");
+    insta::assert_snapshot!(screen(&mut explorer, 120, 36));
+}

@@ -108,7 +108,10 @@ pub fn render(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
         return;
     };
     if areas.flow.is_empty() {
-        put(buf, area, area.x, area.y, "weft: make the terminal bigger", theme.title());
+        Paragraph::new("weft: please enlarge the terminal")
+            .style(theme.title())
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render_in(area, buf);
         return;
     }
     header(explorer, run, areas.header, buf);

@@ -30,7 +30,7 @@ fn framed(explorer: &Explorer, area: Rect, title: &str, buf: &mut Buffer) -> Rec
 /// The key table, section by section, scrolled by `help_scroll`.
 pub(super) fn help(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
     let theme = explorer.theme;
-    let inner = framed(explorer, centred(area, 78, area.height), "keys · ↑/↓ scroll · Esc close", buf);
+    let inner = framed(explorer, centred(area, 84, area.height), "keys · ↑/↓ scroll · Esc close", buf);
     let key_width = BINDINGS.iter().map(|b| keys_label(b).chars().count()).max().unwrap_or(0);
     let mut lines = Vec::new();
     let mut section = "";

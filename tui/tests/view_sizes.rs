@@ -1,0 +1,75 @@
+//! The explorer at every size and in both themes: no panic from a 0x0
+//! terminal up, and no colour at all under `NO_COLOR`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use proptest::prelude::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use weft_tui::{Explorer, Input, Theme};
+
+fn draw(explorer: &mut Explorer, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    explorer.update(Input::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal.draw(|frame| weft_tui::view::draw(explorer, frame)).expect("drawing");
+    terminal.backend().buffer().clone()
+}
+
+fn press(explorer: &mut Explorer, keys: &str) {
+    for c in keys.chars() {
+        explorer.update(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Any size, any cursor, any overlay: drawing never panics, and a click
+    /// anywhere never panics either. (proptest prints the size and keys
+    /// that fail.)
+    #[test]
+    fn every_size_draws(width in 0u16..150, height in 0u16..50, steps in 0usize..200, keys in "[?lhfvkoG\\]]{0,6}") {
+        let mut explorer = Explorer::new(Theme::colour());
+        explorer.open(weft_tui::testing::sample_trace(150), None);
+        for _ in 0..steps {
+            press(&mut explorer, "l");
+        }
+        press(&mut explorer, &keys);
+        draw(&mut explorer, width, height);
+        for (x, y) in [(0, 0), (width / 2, height / 2), (width.saturating_sub(1), height.saturating_sub(1))] {
+            let _ = weft_tui::view::hit(&explorer, x, y);
+        }
+    }
+}
+
+#[test]
+fn resizing_down_to_nothing_and_back_is_fine() {
+    let mut explorer = Explorer::new(Theme::colour());
+    explorer.open(weft_tui::testing::sample_trace(150), None);
+    for (w, h) in [(80, 24), (30, 8), (10, 3), (1, 1), (0, 0), (200, 60), (80, 24)] {
+        draw(&mut explorer, w, h);
+    }
+    let text = format!("{:?}", draw(&mut explorer, 19, 10));
+    assert!(text.contains("enlarge"), "a tiny terminal asks to be made bigger: {text}");
+}
+
+#[test]
+fn no_color_means_no_colour_but_every_glyph() {
+    let colourless = |theme| {
+        let mut explorer = Explorer::new(theme);
+        explorer.open(weft_tui::testing::sample_trace(150), None);
+        press(&mut explorer, "fll");
+        let buffer = draw(&mut explorer, 100, 30);
+        let coloured = buffer.content.iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count();
+        let glyphs: String = buffer.content.iter().map(|c| c.symbol()).collect();
+        (coloured, glyphs)
+    };
+    let (plain_coloured, plain_glyphs) = colourless(Theme::plain());
+    let (coloured, glyphs) = colourless(Theme::colour());
+    assert_eq!(plain_coloured, 0, "NO_COLOR: not one coloured cell");
+    assert!(coloured > 0, "the colour theme does colour");
+    assert_eq!(plain_glyphs, glyphs, "the same glyphs with and without colour");
+    for glyph in ["╳", "✕", "▶", "●", "‼"] {
+        assert!(plain_glyphs.contains(glyph), "the screen shows {glyph}");
+    }
+}
