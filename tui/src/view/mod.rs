@@ -135,22 +135,21 @@ pub fn render(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
 fn header(explorer: &Explorer, run: &crate::app::Run, area: Rect, buf: &mut Buffer) {
     let theme = explorer.theme;
     let trace = &run.recording.trace;
-    let play = if explorer.playing {
-        format!("▶ playing {}/s", explorer.speed())
-    } else {
-        format!("‖ paused ({}/s)", explorer.speed())
-    };
-    let position = format!(
-        "event {}/{} at {}",
+    let play = if explorer.playing { "▶" } else { "‖" };
+    let mut position = format!(
+        "{play} {}/s · event {}/{} · {}",
+        explorer.speed(),
         (run.cursor + 1).min(run.recording.len()),
         run.recording.len(),
         describe::time(run.time())
     );
+    // A collector may have kept only the start of a huge run.
+    if trace.footer.events > run.recording.len() as u64 {
+        position.push_str(&format!(" (first {} of {} events)", run.recording.len(), trace.footer.events));
+    }
     let mut spans = vec![
-        Span::styled(" weft ", theme.title()),
-        Span::styled(format!("{} ", trace.header.scenario), theme.title()),
+        Span::styled(format!(" {} ", trace.header.scenario), theme.title()),
         Span::styled(format!("seed {} · ", trace.header.seed), theme.text()),
-        Span::styled(format!("{play} · "), theme.text()),
         Span::styled(position, theme.text()),
     ];
     if let Some(last) = run.forks.last() {

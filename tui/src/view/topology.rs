@@ -136,6 +136,10 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
     // The nodes, the selected one last so that it is on top.
     let names = Names(&recording.trace.header);
     let labelled = recording.node_count() <= MAX_LABELS;
+    // As much of each name as the ring has room for between neighbours.
+    let (rx, ry) = (f64::from(inner.width) / 2.0, f64::from(inner.height));
+    let perimeter = std::f64::consts::TAU * ((rx * rx + ry * ry) / 2.0).sqrt();
+    let room = (perimeter / recording.node_count().max(1) as f64 - 2.0).clamp(2.0, 8.0) as usize;
     let mut order: Vec<usize> = (0..cells.len()).filter(|i| *i != explorer.selected.index()).collect();
     order.push(explorer.selected.index());
     for i in order {
@@ -143,7 +147,7 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
         let node = NodeId::new(i as u32);
         let status = world.nodes.get(i).map(|n| n.status).unwrap_or_default();
         let (mark, _) = status_words(status);
-        let label = if labelled { format!("{mark}{}", names.short(node, 8)) } else { mark.to_string() };
+        let label = if labelled { format!("{mark}{}", names.short(node, room)) } else { mark.to_string() };
         let start = (x.round() as u16).saturating_sub(label.chars().count() as u16 / 2);
         let style = if node == explorer.selected { theme.selected() } else { theme.status(status) };
         put(buf, inner, inner.x + start, inner.y + y.round() as u16, &label, style);

@@ -1,0 +1,64 @@
+//! The explorer on real runs of the built-in scenarios: what a student sees
+//! first, as snapshots at 80x24, and the moves that make a pattern visible.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use weft_scenarios::RunOptions;
+use weft_sim::trace::Trace;
+use weft_tui::{Explorer, Input, Theme};
+
+fn trace_of(name: &str) -> Trace {
+    let scenario = weft_scenarios::open(name, &[]).expect("a library scenario");
+    let report = scenario.run(&RunOptions { seed: scenario.seed, keep_trace: true }).expect("it runs");
+    report.trace.expect("the trace was kept")
+}
+
+fn press(explorer: &mut Explorer, keys: &str) {
+    for c in keys.chars() {
+        explorer.update(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+fn screen(explorer: &mut Explorer, width: u16, height: u16) -> String {
+    explorer.update(Input::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal.draw(|frame| weft_tui::view::draw(explorer, frame)).expect("drawing");
+    terminal.backend().to_string()
+}
+
+/// The moment the leader crashes in `leader-election-leader-crash`: the
+/// crash on the flow and the timeline, the crashed node in the topology.
+#[test]
+fn leader_crash_at_the_crash() {
+    let mut explorer = Explorer::new(Theme::plain());
+    explorer.open(trace_of("leader-election-leader-crash"), Some("leader-election-leader-crash".into()));
+    press(&mut explorer, "f");
+    insta::assert_snapshot!(screen(&mut explorer, 80, 24));
+}
+
+/// Scatter/gather under faults, ten events after its first fault, with the
+/// log showing only the root's events.
+#[test]
+fn scatter_gather_root_log() {
+    let mut explorer = Explorer::new(Theme::plain());
+    explorer.open(trace_of("scatter-gather-faults"), Some("scatter-gather-faults".into()));
+    press(&mut explorer, "fllllllllllo");
+    insta::assert_snapshot!(screen(&mut explorer, 100, 30));
+}
+
+/// A run that breaks a property on purpose: `v` lands on the violation,
+/// which the header and timeline mark.
+#[test]
+fn a_violation_is_one_key_away() {
+    let mut explorer = Explorer::new(Theme::plain());
+    explorer.open(trace_of("ownership-election-no-fencing"), None);
+    let run = explorer.run().expect("run");
+    let violations = run.recording.trace.footer.violations.clone();
+    assert!(!violations.is_empty(), "the no-fencing scenario violates a property");
+    press(&mut explorer, "v");
+    let run = explorer.run().expect("run");
+    assert!(run.time() <= violations[0].time);
+    let screen = screen(&mut explorer, 80, 24);
+    assert!(screen.contains("‼"), "{screen}");
+}
