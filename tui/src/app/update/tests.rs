@@ -39,8 +39,11 @@ fn kind_at(explorer: &Explorer) -> &TraceKind {
 /// forks have something to differ by; it remembers what it was asked.
 #[derive(Default)]
 struct FakeHost {
-    asked: std::rc::Rc<std::cell::RefCell<Vec<(String, Option<u64>, Vec<ForkFault>)>>>,
+    asked: std::rc::Rc<std::cell::RefCell<Vec<Asked>>>,
 }
+
+/// What the host was asked to run: scenario, seed, forks.
+type Asked = (String, Option<u64>, Vec<ForkFault>);
 
 impl Host for FakeHost {
     fn scenarios(&self) -> Vec<ScenarioEntry> {
