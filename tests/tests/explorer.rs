@@ -62,3 +62,14 @@ fn a_violation_is_one_key_away() {
     let screen = screen(&mut explorer, 80, 24);
     assert!(screen.contains("‼"), "{screen}");
 }
+
+/// `docs/explorer.md` carries the key table exactly as the explorer's help
+/// shows it: both come from `weft_tui::keys::BINDINGS`. If this fails,
+/// paste the table it prints into the page.
+#[test]
+fn the_docs_page_has_the_key_table() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/explorer.md"))
+        .expect("docs/explorer.md exists");
+    let table = weft_tui::keys::markdown_table();
+    assert!(page.contains(&table), "docs/explorer.md should contain this key table:\n\n{table}");
+}

@@ -238,8 +238,10 @@ pub struct Binding {
 const MOVE: &str = "Move through time";
 const LOOK: &str = "Look around";
 const FORK: &str = "Fork: change the past, run again";
-const PICK: &str = "Scenario picker";
+const PICK: &str = "In the scenario picker";
 const GENERAL: &str = "General";
+const HELP: &str = "In this help";
+const TYPING: &str = "While typing a search";
 
 /// The flow diagram and the log are lists of events: ↑ and ↓ move the
 /// cursor there. The topology and the inspector are about nodes: ↑ and ↓
@@ -301,19 +303,19 @@ pub const BINDINGS: &[Binding] = &[
     bind!([Char('u')], ForkHeal, Anywhere, FORK, "heal every partition and cut"),
     bind!([Char('d')], ShowDiff, Anywhere, FORK, "what this fork changed"),
     bind!([Char('b'), Backspace], Back, Anywhere, FORK, "back to the run this was forked from"),
+    bind!([Char('s')], Picker, Anywhere, GENERAL, "choose another scenario"),
+    bind!([Char('?')], Help, Anywhere, GENERAL, "this help"),
+    bind!([Esc], Close, Anywhere, GENERAL, "close a fork's summary"),
+    bind!([Char('q'), Ctrl('c')], Quit, Anywhere, GENERAL, "quit"),
+    bind!([Down, Char('j')], ScrollDown, Help, HELP, "scroll down"),
+    bind!([Up, Char('k')], ScrollUp, Help, HELP, "scroll up"),
+    bind!([Esc, Char('q'), Char('?')], Close, Help, HELP, "close the help"),
+    bind!([Enter], Confirm, Typing, TYPING, "search for what was typed (then n and N)"),
+    bind!([Esc], Close, Typing, TYPING, "stop typing, do not search"),
     bind!([Up, Char('k')], PrevNode, Picker, PICK, "previous scenario"),
     bind!([Down, Char('j')], NextNode, Picker, PICK, "next scenario"),
     bind!([Enter], Confirm, Picker, PICK, "explore it"),
-    bind!([Down, Char('j')], ScrollDown, Help, GENERAL, "help: scroll down"),
-    bind!([Up, Char('k')], ScrollUp, Help, GENERAL, "help: scroll up"),
-    bind!([Esc, Char('q'), Char('?')], Close, Help, GENERAL, "close the help"),
-    bind!([Enter], Confirm, Typing, GENERAL, "search for what was typed"),
-    bind!([Esc], Close, Typing, GENERAL, "stop typing the search"),
-    bind!([Char('s')], Picker, Anywhere, GENERAL, "choose another scenario"),
-    bind!([Char('?')], Help, Anywhere, GENERAL, "this help"),
-    bind!([Esc], Close, Anywhere, GENERAL, "close help or a summary"),
-    bind!([Char('q'), Ctrl('c')], Quit, Anywhere, GENERAL, "quit"),
-    bind!([Char('q'), Esc, Ctrl('c')], Quit, Picker, PICK, "quit"),
+    bind!([Char('q'), Esc, Ctrl('c')], Quit, Picker, PICK, "back to the run, or quit if there is none"),
 ];
 
 /// Where the explorer is, for choosing a binding.
