@@ -18,7 +18,7 @@ use weft_sim::{NodeId, SimTime};
 pub use fork::{Diff, ForkFault, ForkKind, Host, ScenarioEntry};
 
 use crate::keys::{Mode, Pane};
-use crate::recording::{Recording, SNAPSHOT_EVERY, World};
+use crate::recording::{Recording, World};
 use crate::view::Theme;
 
 /// Something that happened to the explorer.
@@ -69,7 +69,7 @@ impl Run {
     /// in step: forwards by applying events, backwards from a snapshot.
     pub fn seek(&mut self, event: usize) {
         let event = event.min(self.recording.len().saturating_sub(1));
-        if event >= self.cursor && event - self.cursor <= SNAPSHOT_EVERY {
+        if event >= self.cursor && event - self.cursor <= self.recording.snapshot_every() {
             self.recording.advance(&mut self.world, event + 1);
         } else {
             self.world = self.recording.world_at(event);

@@ -6,10 +6,11 @@
 //!   the other and an in-flight message placed along its link.
 //! - **Marks**: faults and property violations, in order, for the timeline
 //!   and for jumping between them.
-//! - **Snapshots**: the [`World`] every [`SNAPSHOT_EVERY`] events. The world
-//!   at any event is the nearest snapshot before it plus at most that many
-//!   events, so stepping back on a run of millions of events is as fast as
-//!   stepping forward: no replay from the start.
+//! - **Snapshots**: the [`World`] every [`SNAPSHOT_EVERY`] events (more
+//!   apart on runs so long that a thousand snapshots would not cover them).
+//!   The world at any event is the nearest snapshot before it plus at most
+//!   that many events, so stepping back on a run of millions of events is as
+//!   fast as stepping forward: no replay from the start.
 
 pub mod world;
 
@@ -18,9 +19,13 @@ use weft_sim::{NodeId, SimTime};
 
 pub use world::{LinkState, NodeState, Status, World};
 
-/// How many events apart the snapshots are: a seek applies at most this
-/// many events to a cloned snapshot.
+/// How many events apart the snapshots are, at least: a seek applies at
+/// most this many events to a cloned snapshot.
 pub const SNAPSHOT_EVERY: usize = 256;
+
+/// At most about this many snapshots are kept: a run of millions of events
+/// spaces them further apart rather than holding a world per 256 events.
+const MAX_SNAPSHOTS: usize = 1024;
 
 /// Where a message's life is recorded in the trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,8 +65,10 @@ pub struct Recording {
     /// Every pair of nodes that exchanged a message, (lower, higher): the
     /// links the topology view draws.
     pub links: Vec<(NodeId, NodeId)>,
-    /// `snapshots[k]` is the world after `k * SNAPSHOT_EVERY` events.
+    /// `snapshots[k]` is the world after `k * every` events.
     snapshots: Vec<World>,
+    /// How many events apart the snapshots are.
+    every: usize,
 }
 
 impl Recording {
@@ -72,10 +79,11 @@ impl Recording {
         let mut marks = Vec::new();
         let mut node_events = vec![Vec::new(); node_count];
         let mut links = std::collections::BTreeSet::new();
-        let mut snapshots = Vec::with_capacity(trace.events.len() / SNAPSHOT_EVERY + 1);
+        let every = (trace.events.len() / MAX_SNAPSHOTS).max(SNAPSHOT_EVERY);
+        let mut snapshots = Vec::with_capacity(trace.events.len() / every + 1);
         let mut world = World::new(node_count);
         for (i, event) in trace.events.iter().enumerate() {
-            if i % SNAPSHOT_EVERY == 0 {
+            if i % every == 0 {
                 snapshots.push(world.clone());
             }
             world.apply(event);
@@ -126,6 +134,7 @@ impl Recording {
             node_events,
             links: links.into_iter().filter(|(a, b)| a != b).collect(),
             snapshots,
+            every,
             trace,
         };
         for violation in recording.trace.footer.violations.clone() {
@@ -156,11 +165,18 @@ impl Recording {
         self.trace.events.last().map_or(SimTime::ZERO, |e| e.time)
     }
 
+    /// How many events apart the snapshots are: the most events a seek
+    /// applies.
+    pub fn snapshot_every(&self) -> usize {
+        self.every
+    }
+
     /// The world just after event `cursor` (before any event if the run is
-    /// empty): the nearest snapshot, then at most [`SNAPSHOT_EVERY`] events.
+    /// empty): the nearest snapshot, then at most
+    /// [`snapshot_every`](Recording::snapshot_every) events.
     pub fn world_at(&self, cursor: usize) -> World {
         let applied = (cursor + 1).min(self.len());
-        let k = (applied / SNAPSHOT_EVERY).min(self.snapshots.len().saturating_sub(1));
+        let k = (applied / self.every).min(self.snapshots.len().saturating_sub(1));
         let mut world = self.snapshots.get(k).cloned().unwrap_or_else(|| World::new(self.node_count()));
         self.advance(&mut world, applied);
         world
