@@ -54,3 +54,49 @@ fn large_terminal_after_a_crash() {
     press(&mut explorer, "fll");
     insta::assert_snapshot!(screen(&mut explorer, 120, 36));
 }
+
+/// A host offering three scenarios that all "run" as the sample trace.
+struct Library;
+
+impl weft_tui::Host for Library {
+    fn scenarios(&self) -> Vec<weft_tui::ScenarioEntry> {
+        [
+            ("leader-election", "five nodes elect a leader"),
+            ("replication", "a replicated log"),
+            ("sharding", "keys on shards"),
+        ]
+        .map(|(name, description)| weft_tui::ScenarioEntry {
+            name: name.into(),
+            pattern: name.into(),
+            description: description.into(),
+        })
+        .to_vec()
+    }
+
+    fn run(
+        &mut self,
+        _name: &str,
+        _seed: Option<u64>,
+        forks: &[weft_tui::ForkFault],
+    ) -> Result<weft_sim::trace::Trace, String> {
+        // A fork "runs" as a shorter trace, so that the summary has
+        // something to say.
+        Ok(weft_tui::testing::sample_trace(if forks.is_empty() { 120 } else { 60 }))
+    }
+}
+
+#[test]
+fn scenario_picker() {
+    let mut explorer = Explorer::new(Theme::plain()).with_host(Box::new(Library));
+    explorer.open_picker();
+    explorer.update(Input::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    insta::assert_snapshot!(screen(&mut explorer, 80, 24));
+}
+
+#[test]
+fn fork_summary() {
+    let mut explorer = Explorer::new(Theme::plain()).with_host(Box::new(Library));
+    explorer.open(weft_tui::testing::sample_trace(120), Some("leader-election".into()));
+    press(&mut explorer, "llllllllll]c");
+    insta::assert_snapshot!(screen(&mut explorer, 80, 24));
+}

@@ -190,7 +190,7 @@ impl Explorer {
             _ => return,
         }
         if let Some(picker) = &mut self.picker {
-            if let Some(i) = view::picker_row_at(self.size, picker.entries.len(), column, row) {
+            if let Some(i) = view::picker_row_at(self.size, picker, row) {
                 picker.selected = i;
             }
             return;

@@ -257,7 +257,7 @@ pub fn hit(explorer: &Explorer, x: u16, y: u16) -> Option<Hit> {
     None
 }
 
-/// Which picker row is at screen row `y`, if any.
-pub fn picker_row_at(size: (u16, u16), entries: usize, _x: u16, y: u16) -> Option<usize> {
-    overlay::picker_row_at(Rect::new(0, 0, size.0, size.1), entries, y)
+/// Which picker entry is at screen row `y`, if any.
+pub fn picker_row_at(size: (u16, u16), picker: &crate::app::Picker, y: u16) -> Option<usize> {
+    overlay::picker_row_at(Rect::new(0, 0, size.0, size.1), picker, y)
 }

@@ -54,11 +54,10 @@ pub(super) fn help(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
 /// How a fork differs from the run it was forked from.
 pub(super) fn diff(explorer: &Explorer, diff: &Diff, area: Rect, buf: &mut Buffer) {
     let theme = explorer.theme;
-    let inner = framed(explorer, centred(area, 72, 20), "fork · b: back to the original · Esc: close", buf);
     let mut lines = vec![Line::styled(format!("added: {}", diff.fault), theme.fault())];
     lines.push(match diff.first_difference {
         Some((index, time)) => Line::raw(format!(
-            "the runs agree up to event {index}, then differ (at {})",
+            "the runs agree on their first {index} events, then differ (at {})",
             describe::time(time)
         )),
         None => Line::styled("the fork changed nothing: both runs are identical", theme.title()),
@@ -73,9 +72,12 @@ pub(super) fn diff(explorer: &Explorer, diff: &Diff, area: Rect, buf: &mut Buffe
     }
     if !diff.nodes.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled("how the nodes ended:", theme.title()));
+        lines.push(Line::styled("how the nodes ended, before → after:", theme.title()));
         lines.extend(diff.nodes.iter().map(|n| Line::raw(n.clone())));
     }
+    let height = (lines.len() as u16).saturating_add(2);
+    let inner =
+        framed(explorer, centred(area, 76, height), "fork · b: back to the original · Esc: close", buf);
     Paragraph::new(lines).wrap(Wrap { trim: false }).render_in(inner, buf);
 }
 
@@ -92,8 +94,8 @@ pub(super) fn picker(explorer: &Explorer, picker: &Picker, area: Rect, buf: &mut
         put(buf, inner, inner.x, inner.y, status, theme.violation());
     }
     let name_width = picker.entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0);
+    let first = first_shown(inner, picker);
     let rows = usize::from(inner.height.saturating_sub(PICKER_TOP - 1));
-    let first = picker.selected.saturating_sub(rows.saturating_sub(1));
     for (row, (i, entry)) in picker.entries.iter().enumerate().skip(first).take(rows).enumerate() {
         let y = inner.y + PICKER_TOP - 1 + row as u16;
         let line = format!("{:<name_width$}  {:<18} {}", entry.name, entry.pattern, entry.description);
@@ -104,10 +106,18 @@ pub(super) fn picker(explorer: &Explorer, picker: &Picker, area: Rect, buf: &mut
     }
 }
 
-/// Which entry is at screen row `y` (assuming no scrolling: clicks choose
-/// among the first screenful).
-pub(super) fn picker_row_at(area: Rect, entries: usize, y: u16) -> Option<usize> {
+/// The first entry on screen: the list scrolls to keep the highlighted
+/// one on its last row.
+fn first_shown(inner: Rect, picker: &Picker) -> usize {
+    let rows = usize::from(inner.height.saturating_sub(PICKER_TOP - 1));
+    picker.selected.saturating_sub(rows.saturating_sub(1))
+}
+
+/// Which entry is at screen row `y`.
+pub(super) fn picker_row_at(area: Rect, picker: &Picker, y: u16) -> Option<usize> {
     let inner = area.inner(Margin::new(1, 1));
     let row = usize::from(y.checked_sub(inner.y + PICKER_TOP - 1)?);
-    (row < entries).then_some(row)
+    let rows = usize::from(inner.height.saturating_sub(PICKER_TOP - 1));
+    let index = first_shown(inner, picker) + row;
+    (row < rows && index < picker.entries.len()).then_some(index)
 }
