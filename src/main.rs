@@ -1,8 +1,9 @@
-//! `weft`: run, list, show and validate scenarios of simulated distributed
-//! systems.
+//! `weft`: run, explore, list, show and validate scenarios of simulated
+//! distributed systems.
 //!
 //! This file is only the command line: parsing flags (clap), calling
-//! `weft-scenarios`, and printing. Exit codes: 0 when every check held (or
+//! `weft-scenarios`, and printing; `explore` hands runs to the explorer
+//! (`weft-tui`). Exit codes: 0 when every check held (or
 //! the violation a scenario expects happened), 1 when a check was violated,
 //! 2 for a usage or input error.
 
@@ -11,6 +12,8 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+mod explore;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -31,9 +34,6 @@ fn out_raw(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
-/// The scenario `weft` runs when given no command.
-const DEFAULT_SCENARIO: &str = "ping-pong";
-
 #[derive(Parser, Debug)]
 #[command(
     name = "weft",
@@ -49,6 +49,9 @@ struct Cli {
 enum Command {
     /// Run a scenario once and print its summary.
     Run(RunArgs),
+    /// Run a scenario (or read a trace file) and explore it in the
+    /// terminal: step through time, inspect nodes, fork the run.
+    Explore(explore::ExploreArgs),
     /// List the built-in scenarios.
     List {
         /// Print a JSON array instead of a table.
@@ -97,29 +100,30 @@ enum UsageError {
     Scenario(#[from] ScenarioError),
     #[error("{0}")]
     Io(String),
+    /// A trace file that cannot be read, located as `FILE:LINE:COLUMN`.
+    #[error("{0}")]
+    Trace(String),
+    #[error("the explorer needs a terminal; `weft run NAME --trace FILE` writes a trace instead")]
+    NoTerminal,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Run(args)) => run(&args),
+        Some(Command::Explore(args)) => explore::explore(&args),
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
         Some(Command::Validate { paths }) => Ok(validate(&paths)),
-        None => {
-            // For now `weft` alone runs a small built-in scenario; once the
-            // explorer lands it will open it instead.
-            let args = RunArgs {
-                scenario: DEFAULT_SCENARIO.into(),
-                seed: None,
-                sets: vec![],
-                json: false,
-                trace: None,
-            };
-            let code = run(&args);
-            eprintln!("\n(`weft list` shows every scenario; `weft run NAME --seed N` runs one.)");
-            code
-        }
+        // `weft` alone is where a newcomer starts: in a terminal, the
+        // explorer's scenario picker; in a pipe or a script, where a
+        // full-screen program would only hang or garble, the list and how
+        // to go on.
+        None if explore::interactive() => explore::pick(),
+        None => list_table(
+            "`weft explore NAME` opens one in the explorer (in a terminal); \
+             `weft run NAME` runs it and prints a summary.",
+        ),
     };
     match result {
         Ok(code) => code,
@@ -143,36 +147,54 @@ fn report_error(error: &UsageError) {
 }
 
 fn list(json: bool) -> Result<ExitCode, UsageError> {
-    #[derive(Serialize)]
-    struct Entry {
-        name: &'static str,
-        pattern: &'static str,
-        description: String,
-        nodes: usize,
+    if json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &list_entries()?)
+            .map_err(|e| UsageError::Io(e.to_string()))?;
+        writeln!(out).map_err(|e| UsageError::Io(e.to_string()))?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        list_table(
+            "`weft show NAME` prints a scenario's file; `weft run NAME` runs it; \
+             `weft explore NAME` explores it.",
+        )
     }
+}
+
+/// The built-in scenarios as a table, then `footer`: what to do next.
+fn list_table(footer: &str) -> Result<ExitCode, UsageError> {
+    let entries = list_entries()?;
+    let mut out = std::io::stdout().lock();
+    let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let pattern_width = entries.iter().map(|e| e.pattern.len()).max().unwrap_or(0);
+    for e in &entries {
+        let _ = writeln!(out, "{:<width$}  {:<pattern_width$}  {}", e.name, e.pattern, e.description);
+    }
+    let _ = writeln!(out, "\n{footer}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One built-in scenario, as `weft list` shows it.
+#[derive(Serialize)]
+struct ListEntry {
+    name: &'static str,
+    pattern: &'static str,
+    description: String,
+    nodes: usize,
+}
+
+fn list_entries() -> Result<Vec<ListEntry>, UsageError> {
     let mut entries = Vec::new();
     for builtin in library() {
         let scenario = builtin.load(&[]).map_err(ScenarioError::from)?;
-        entries.push(Entry {
+        entries.push(ListEntry {
             name: builtin.name,
             pattern: scenario.info().name,
             description: scenario.description.clone(),
             nodes: scenario.node_count(),
         });
     }
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &entries).map_err(|e| UsageError::Io(e.to_string()))?;
-        writeln!(out).map_err(|e| UsageError::Io(e.to_string()))?;
-    } else {
-        let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
-        let pattern_width = entries.iter().map(|e| e.pattern.len()).max().unwrap_or(0);
-        for e in &entries {
-            let _ = writeln!(out, "{:<width$}  {:<pattern_width$}  {}", e.name, e.pattern, e.description);
-        }
-        let _ = writeln!(out, "\n`weft show NAME` prints a scenario's file; `weft run NAME` runs it.");
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(entries)
 }
 
 fn show(name: &str) -> Result<ExitCode, UsageError> {

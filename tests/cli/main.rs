@@ -3,6 +3,8 @@
 
 use std::process::{Command, Output};
 
+mod explore;
+
 fn weft(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_weft")).args(args).output().expect("the weft binary runs")
 }
@@ -243,13 +245,6 @@ fn list_json_is_an_array_of_named_scenarios() {
         ["ping-pong", "flood", "flood-sparse", "flood-two-datacentres", "flood-partitioned"]
     );
     assert!(json[0]["pattern"].is_string() && json[0]["description"].is_string());
-}
-
-#[test]
-fn no_arguments_runs_the_default_scenario() {
-    let out = weft(&[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("scenario    ping-pong"), "{}", stdout(&out));
 }
 
 /// The first fenced block of `lang` in the doc at `path` (relative to the
