@@ -1,30 +1,15 @@
 //! The explorer on real runs of the built-in scenarios: what a student sees
 //! first, as snapshots at 80x24, and the moves that make a pattern visible.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use weft_scenarios::RunOptions;
 use weft_sim::trace::Trace;
-use weft_tui::{Explorer, Input, Theme};
+use weft_tui::testing::{press, screen};
+use weft_tui::{Explorer, Theme};
 
 fn trace_of(name: &str) -> Trace {
     let scenario = weft_scenarios::open(name, &[]).expect("a library scenario");
     let report = scenario.run(&RunOptions { seed: scenario.seed, keep_trace: true }).expect("it runs");
     report.trace.expect("the trace was kept")
-}
-
-fn press(explorer: &mut Explorer, keys: &str) {
-    for c in keys.chars() {
-        explorer.update(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-    }
-}
-
-fn screen(explorer: &mut Explorer, width: u16, height: u16) -> String {
-    explorer.update(Input::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
-    terminal.draw(|frame| weft_tui::view::draw(explorer, frame)).expect("drawing");
-    terminal.backend().to_string()
 }
 
 /// The moment the leader crashes in `leader-election-leader-crash`: the

@@ -124,3 +124,42 @@ impl Events {
         self.0.push(TraceEvent { time: us(micros), kind });
     }
 }
+
+/// Presses each character of `keys` in turn, as a terminal would send them.
+///
+/// ```
+/// let mut explorer = weft_tui::Explorer::new(weft_tui::Theme::plain());
+/// explorer.open(weft_tui::testing::sample_trace(50), None);
+/// weft_tui::testing::press(&mut explorer, "lll");
+/// assert_eq!(explorer.run().map(|r| r.cursor), Some(3));
+/// ```
+pub fn press(explorer: &mut crate::Explorer, keys: &str) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    for c in keys.chars() {
+        explorer.update(crate::Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+/// Draws the explorer on a `width` x `height` test terminal (after telling
+/// it the size, as a resize would) and returns the screen's cells.
+pub fn draw(explorer: &mut crate::Explorer, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    drawn(explorer, width, height).backend().buffer().clone()
+}
+
+/// The screen as text, one quoted line per row (the form snapshots keep).
+pub fn screen(explorer: &mut crate::Explorer, width: u16, height: u16) -> String {
+    drawn(explorer, width, height).backend().to_string()
+}
+
+fn drawn(
+    explorer: &mut crate::Explorer,
+    width: u16,
+    height: u16,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    explorer.update(crate::Input::Resize(width, height));
+    // A test backend cannot fail: its error type has no values.
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .unwrap_or_else(|never| match never {});
+    terminal.draw(|frame| crate::view::draw(explorer, frame)).unwrap_or_else(|never| match never {});
+    terminal
+}

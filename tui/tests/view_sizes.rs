@@ -1,25 +1,10 @@
 //! The explorer at every size and in both themes: no panic from a 0x0
 //! terminal up, and no colour at all under `NO_COLOR`.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use weft_tui::{Explorer, Input, Theme};
-
-fn draw(explorer: &mut Explorer, width: u16, height: u16) -> ratatui::buffer::Buffer {
-    explorer.update(Input::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
-    terminal.draw(|frame| weft_tui::view::draw(explorer, frame)).expect("drawing");
-    terminal.backend().buffer().clone()
-}
-
-fn press(explorer: &mut Explorer, keys: &str) {
-    for c in keys.chars() {
-        explorer.update(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-    }
-}
+use weft_tui::testing::{draw, press};
+use weft_tui::{Explorer, Theme};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]

@@ -4,27 +4,13 @@
 //! `INSTA_UPDATE=always cargo test -p weft-tui --test view_snapshots`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use weft_tui::testing::{press, screen};
 use weft_tui::{Explorer, Input, Theme};
 
 fn explorer() -> Explorer {
     let mut explorer = Explorer::new(Theme::plain());
     explorer.open(weft_tui::testing::sample_trace(120), None);
     explorer
-}
-
-fn press(explorer: &mut Explorer, keys: &str) {
-    for c in keys.chars() {
-        explorer.update(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-    }
-}
-
-fn screen(explorer: &mut Explorer, width: u16, height: u16) -> String {
-    explorer.update(Input::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
-    terminal.draw(|frame| weft_tui::view::draw(explorer, frame)).expect("drawing");
-    terminal.backend().to_string()
 }
 
 #[test]
