@@ -75,6 +75,10 @@ impl Run {
             self.world = self.recording.world_at(event);
         }
         self.cursor = event;
+        debug_assert!(
+            self.world.applied == (event + 1).min(self.recording.len()),
+            "the world is the world just after the cursor's event"
+        );
     }
 
     /// The time of the cursor's event.
