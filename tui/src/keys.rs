@@ -208,6 +208,8 @@ pub enum Action {
 /// Where a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
+    /// Everywhere, whatever is open or being typed.
+    Always,
     /// On the main screen, whatever has focus.
     Anywhere,
     /// On the main screen, when one of these panes has focus.
@@ -306,7 +308,8 @@ pub const BINDINGS: &[Binding] = &[
     bind!([Char('s')], Picker, Anywhere, GENERAL, "choose another scenario"),
     bind!([Char('?')], Help, Anywhere, GENERAL, "this help"),
     bind!([Esc], Close, Anywhere, GENERAL, "close a fork's summary"),
-    bind!([Char('q'), Ctrl('c')], Quit, Anywhere, GENERAL, "quit"),
+    bind!([Char('q')], Quit, Anywhere, GENERAL, "quit"),
+    bind!([Ctrl('c')], Quit, Always, GENERAL, "quit, from anywhere"),
     bind!([Down, Char('j')], ScrollDown, Help, HELP, "scroll down"),
     bind!([Up, Char('k')], ScrollUp, Help, HELP, "scroll up"),
     bind!([Esc, Char('q'), Char('?')], Close, Help, HELP, "close the help"),
@@ -315,7 +318,7 @@ pub const BINDINGS: &[Binding] = &[
     bind!([Up, Char('k')], PrevNode, Picker, PICK, "previous scenario"),
     bind!([Down, Char('j')], NextNode, Picker, PICK, "next scenario"),
     bind!([Enter], Confirm, Picker, PICK, "explore it"),
-    bind!([Char('q'), Esc, Ctrl('c')], Quit, Picker, PICK, "back to the run, or quit if there is none"),
+    bind!([Char('q'), Esc], Close, Picker, PICK, "back to the run, or quit if there is none"),
 ];
 
 /// Where the explorer is, for choosing a binding.
@@ -348,7 +351,7 @@ pub fn action_for(key: Key, mode: Mode) -> Option<Action> {
 
 fn in_scope(scope: Scope, mode: Mode) -> bool {
     match (scope, mode) {
-        (Scope::Anywhere, Mode::Main(_)) => true,
+        (Scope::Always, _) | (Scope::Anywhere, Mode::Main(_)) => true,
         (Scope::Panes(panes), Mode::Main(pane)) => panes.contains(&pane),
         (Scope::Picker, Mode::Picker) | (Scope::Typing, Mode::Typing) | (Scope::Help, Mode::Help) => true,
         _ => false,
@@ -388,6 +391,7 @@ mod tests {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
                 let overlap = match (a.scope, b.scope) {
+                    (Scope::Always, _) | (_, Scope::Always) => true,
                     (Scope::Panes(p), Scope::Panes(q)) => p.iter().any(|x| q.contains(x)),
                     (Scope::Anywhere, Scope::Panes(_)) | (Scope::Panes(_), Scope::Anywhere) => true,
                     (x, y) => x == y,

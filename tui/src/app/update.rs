@@ -142,7 +142,8 @@ impl Explorer {
         let Some(picker) = &mut self.picker else { return };
         let count = picker.entries.len();
         match action {
-            Action::Quit => {
+            Action::Quit => self.quit = true,
+            Action::Close => {
                 // Leaving the picker returns to the open run, if there is one.
                 if self.runs.is_empty() {
                     self.quit = true;

@@ -343,3 +343,18 @@ fn clicks_select_nodes_and_move_the_cursor() {
     assert_eq!(explorer.selected, NodeId::new(2));
     assert!(SimTime::ZERO <= explorer.run().expect("run").time());
 }
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let ctrl_c = Input::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let setups: [fn(&mut Explorer); 4] =
+        [|_| {}, |e| press(e, "?"), |e| press(e, "/abc"), |e| e.open_picker()];
+    for (i, setup) in setups.into_iter().enumerate() {
+        let mut explorer = Explorer::new(Theme::plain()).with_host(Box::new(FakeHost::default()));
+        explorer.open(sample_trace(100), Some("sample".into()));
+        setup(&mut explorer);
+        explorer.update(ctrl_c);
+        assert!(explorer.should_quit(), "setup {i}: Ctrl-C quits");
+        assert_eq!(explorer.runs().len(), 1, "setup {i}: Ctrl-C does not fork (c is crash)");
+    }
+}
