@@ -58,3 +58,28 @@ fn no_color_means_no_colour_but_every_glyph() {
         assert!(plain_glyphs.contains(glyph), "the screen shows {glyph}");
     }
 }
+
+/// A hand-edited trace file can say anything its format allows: message
+/// ids far apart, nodes the header never declared, deliveries of messages
+/// never sent. The explorer shows it; it does not panic or run out of
+/// memory.
+#[test]
+fn a_strange_but_well_formed_trace_is_shown() {
+    let text = r#"{"weft_trace":1,"scenario":"odd","seed":1,"nodes":[{"name":"a","role":"r"}]}
+{"time":0,"kind":"send","id":18446744073709551615,"from":0,"to":7,"msg":"hi"}
+{"time":5,"kind":"deliver","id":3,"from":9,"to":0}
+{"time":6,"kind":"duplicate","id":12,"copy":18446744073709551614}
+{"time":7,"kind":"fault","fault":{"fault":"partition","groups":[[0,42]]}}
+{"time":8,"kind":"drop","id":18446744073709551615,"from":0,"to":7,"reason":"loss"}
+{"events":5,"trace_hash":"0000000000000000"}
+"#;
+    let trace = weft_sim::trace::Trace::read_jsonl(text.as_bytes()).expect("well-formed");
+    let mut explorer = Explorer::new(Theme::plain());
+    explorer.open(trace, None);
+    for keys in ["", "l", "llll", "G", "hh]]]x", "?"] {
+        press(&mut explorer, keys);
+        for (w, h) in [(80, 24), (40, 10)] {
+            draw(&mut explorer, w, h);
+        }
+    }
+}

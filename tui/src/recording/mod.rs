@@ -14,6 +14,8 @@
 
 pub mod world;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use weft_sim::trace::{Trace, TraceKind, Violation};
 use weft_sim::{NodeId, SimTime};
 
@@ -56,8 +58,10 @@ pub enum Mark {
 pub struct Recording {
     /// The run.
     pub trace: Trace,
-    /// Per message id (ids are dense from 0), where its life is recorded.
-    messages: Vec<Option<MessageLife>>,
+    /// Per message id, where its life is recorded. (The engine numbers
+    /// messages densely from 0, but a hand-edited trace file may not: a map
+    /// keeps an id of 2^64-1 from asking for that much memory.)
+    messages: BTreeMap<u64, MessageLife>,
     /// Faults and violations by event index, in order.
     pub marks: Vec<(usize, Mark)>,
     /// Per node, the indexes of the events it took part in.
@@ -75,10 +79,10 @@ impl Recording {
     /// Indexes `trace`. Linear in its length.
     pub fn new(trace: Trace) -> Recording {
         let node_count = trace.header.nodes.len();
-        let mut messages: Vec<Option<MessageLife>> = Vec::new();
+        let mut messages = BTreeMap::new();
         let mut marks = Vec::new();
         let mut node_events = vec![Vec::new(); node_count];
-        let mut links = std::collections::BTreeSet::new();
+        let mut links = BTreeSet::new();
         let every = (trace.events.len() / MAX_SNAPSHOTS).max(SNAPSHOT_EVERY);
         let mut snapshots = Vec::with_capacity(trace.events.len() / every + 1);
         let mut world = World::new(node_count);
@@ -94,7 +98,7 @@ impl Recording {
             };
             match &event.kind {
                 TraceKind::Send { id, from, to, .. } => {
-                    set(&mut messages, *id, MessageLife { sent: i, ended: None, from: *from, to: *to });
+                    messages.insert(*id, MessageLife { sent: i, ended: None, from: *from, to: *to });
                     involve(*from);
                     if from != to {
                         involve(*to);
@@ -102,12 +106,12 @@ impl Recording {
                     links.insert(if from <= to { (*from, *to) } else { (*to, *from) });
                 }
                 TraceKind::Duplicate { id, copy } => {
-                    if let Some(original) = messages.get(*id as usize).copied().flatten() {
-                        set(&mut messages, *copy, MessageLife { sent: i, ended: None, ..original });
+                    if let Some(original) = messages.get(id).copied() {
+                        messages.insert(*copy, MessageLife { sent: i, ended: None, ..original });
                     }
                 }
                 TraceKind::Deliver { id, from, to } | TraceKind::Drop { id, from, to, .. } => {
-                    if let Some(Some(life)) = messages.get_mut(*id as usize) {
+                    if let Some(life) = messages.get_mut(id) {
                         life.ended = Some(i);
                     }
                     involve(*from);
@@ -193,7 +197,7 @@ impl Recording {
 
     /// Where message `id`'s life is recorded.
     pub fn message(&self, id: u64) -> Option<MessageLife> {
-        self.messages.get(id as usize).copied().flatten()
+        self.messages.get(&id).copied()
     }
 
     /// The message a send, duplicate, delivery or drop event is about.
@@ -233,14 +237,6 @@ impl Recording {
             Mark::Fault => None,
         })
     }
-}
-
-fn set(messages: &mut Vec<Option<MessageLife>>, id: u64, life: MessageLife) {
-    let id = id as usize;
-    if messages.len() <= id {
-        messages.resize(id + 1, None);
-    }
-    messages[id] = Some(life);
 }
 
 #[cfg(test)]
