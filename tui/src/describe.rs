@@ -193,6 +193,28 @@ pub fn event_glyph(kind: &TraceKind) -> char {
     }
 }
 
+/// A node id in a fault's field `key` (`node`, `from`, `a`, ...).
+pub fn fault_node(fault: &Value, key: &str) -> Option<NodeId> {
+    as_node(fault.get(key)?)
+}
+
+/// The nodes a fault names one by one (a crash's node, a cut's two ends, a
+/// degraded link's two ends): what the flow marks on their columns.
+pub fn fault_nodes(fault: &Value) -> impl Iterator<Item = NodeId> + '_ {
+    ["node", "from", "to", "a", "b"].into_iter().filter_map(|key| fault_node(fault, key))
+}
+
+/// A partition's groups, as the engine wrote them (nodes in no group make
+/// one more group together); empty for other faults.
+pub fn partition_groups(fault: &Value) -> Vec<Vec<NodeId>> {
+    let groups = fault.get("groups").and_then(Value::as_array).into_iter().flatten();
+    groups.map(|g| g.as_array().into_iter().flatten().filter_map(as_node).collect()).collect()
+}
+
+fn as_node(v: &Value) -> Option<NodeId> {
+    u32::try_from(v.as_u64()?).ok().map(NodeId::new)
+}
+
 /// The glyph of a fault: crash, restart and pause have their own.
 pub fn fault_glyph(fault: &Value) -> char {
     match fault.get("fault").and_then(Value::as_str) {
@@ -226,12 +248,7 @@ pub fn event<'a>(names: Names<'_>, e: &TraceEvent, message: impl Fn(u64) -> Opti
 /// {node-0} | {node-1, node-2}`.
 pub fn fault_text(names: Names<'_>, fault: &Value) -> String {
     let kind = fault.get("fault").and_then(Value::as_str).unwrap_or("fault");
-    let node = |key: &str| {
-        fault
-            .get(key)
-            .and_then(Value::as_u64)
-            .map_or_else(|| "?".into(), |i| names.name(NodeId::new(i as u32)))
-    };
+    let node = |key: &str| fault_node(fault, key).map_or_else(|| "?".into(), |n| names.name(n));
     match kind {
         "crash" | "restart" | "pause" | "resume" | "restore-speed" => format!("{kind} {}", node("node")),
         "slow-node" => {
@@ -243,17 +260,10 @@ pub fn fault_text(names: Names<'_>, fault: &Value) -> String {
         "restore-link" => format!("restore {} ↔ {}", node("a"), node("b")),
         "heal" => "heal the network".into(),
         "partition" => {
-            let groups = fault.get("groups").and_then(Value::as_array).cloned().unwrap_or_default();
-            let named: Vec<String> = groups
+            let named: Vec<String> = partition_groups(fault)
                 .iter()
-                .map(|g| {
-                    let members: Vec<String> = g
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_u64)
-                        .map(|i| names.name(NodeId::new(i as u32)))
-                        .collect();
+                .map(|group| {
+                    let members: Vec<String> = group.iter().map(|n| names.name(*n)).collect();
                     format!("{{{}}}", members.join(", "))
                 })
                 .collect();

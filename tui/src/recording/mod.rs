@@ -124,11 +124,7 @@ impl Recording {
                 | TraceKind::Observe { node, .. } => involve(*node),
                 TraceKind::Fault { fault } => {
                     marks.push((i, Mark::Fault));
-                    for key in ["node", "from", "to", "a", "b"] {
-                        if let Some(n) = fault.get(key).and_then(serde_json::Value::as_u64) {
-                            involve(NodeId::new(n as u32));
-                        }
-                    }
+                    crate::describe::fault_nodes(fault).for_each(&mut involve);
                 }
             }
         }

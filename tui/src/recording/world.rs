@@ -13,6 +13,8 @@ use serde_json::Value;
 use weft_sim::trace::{TraceEvent, TraceKind};
 use weft_sim::{NodeId, SimTime};
 
+use crate::describe;
+
 /// Whether a node is running, as the trace shows it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Status {
@@ -187,7 +189,7 @@ impl World {
     /// Faults arrive as JSON (the engine's `Fault`, serialised); read the
     /// fields each kind has.
     fn apply_fault(&mut self, fault: &Value) {
-        let node = |key: &str| fault.get(key).and_then(Value::as_u64).map(|n| NodeId::new(n as u32));
+        let node = |key: &str| describe::fault_node(fault, key);
         match fault.get("fault").and_then(Value::as_str).unwrap_or("") {
             "crash" => node("node").into_iter().for_each(|n| self.set_status(n, Status::Crashed)),
             // The restart's start event follows and marks it up; until then
@@ -197,10 +199,9 @@ impl World {
             "resume" => node("node").into_iter().for_each(|n| self.set_status(n, Status::Up)),
             "partition" => {
                 let mut sides = vec![0u32; self.nodes.len()];
-                let groups = fault.get("groups").and_then(Value::as_array).into_iter().flatten();
-                for (g, group) in groups.enumerate() {
-                    for n in group.as_array().into_iter().flatten().filter_map(Value::as_u64) {
-                        if let Some(side) = sides.get_mut(n as usize) {
+                for (g, group) in describe::partition_groups(fault).iter().enumerate() {
+                    for n in group {
+                        if let Some(side) = sides.get_mut(n.index()) {
                             *side = g as u32 + 1;
                         }
                     }
@@ -230,7 +231,7 @@ impl World {
             "restore-speed" => node("node").into_iter().for_each(|n| self.set_slow(n, false)),
             "clock-skew" => {
                 if let Some(state) = node("node").and_then(|n| self.nodes.get_mut(n.index())) {
-                    state.clock = Some(crate::describe::clock_skew(fault));
+                    state.clock = Some(describe::clock_skew(fault));
                 }
             }
             _ => {}

@@ -242,11 +242,9 @@ fn draw_event(g: &Geometry, run: &Run, event: &TraceEvent, theme: Theme, buf: &m
         TraceKind::Fault { fault } => {
             let c = describe::fault_glyph(fault);
             let mut named = false;
-            for key in ["node", "from", "to", "a", "b"] {
-                if let Some(n) = fault.get(key).and_then(serde_json::Value::as_u64) {
-                    one(buf, NodeId::new(n as u32), c, theme.fault());
-                    named = true;
-                }
+            for node in describe::fault_nodes(fault) {
+                one(buf, node, c, theme.fault());
+                named = true;
             }
             if !named {
                 // A partition or heal touches the whole network: a rule
@@ -254,11 +252,8 @@ fn draw_event(g: &Geometry, run: &Run, event: &TraceEvent, theme: Theme, buf: &m
                 let width = (g.shown as u16) * g.column_width;
                 let rule: String = std::iter::repeat_n('╌', usize::from(width)).collect();
                 put(buf, g.inner, g.columns_x, y, &rule, theme.fault());
-                let groups = fault.get("groups").and_then(serde_json::Value::as_array);
-                for n in groups.into_iter().flatten().flat_map(|g| g.as_array().into_iter().flatten()) {
-                    if let Some(n) = n.as_u64() {
-                        one(buf, NodeId::new(n as u32), c, theme.fault());
-                    }
+                for node in describe::partition_groups(fault).into_iter().flatten() {
+                    one(buf, node, c, theme.fault());
                 }
             }
         }
