@@ -285,13 +285,12 @@ impl Explorer {
                 .to_lowercase()
                 .contains(&needle)
         };
-        let order: Box<dyn Iterator<Item = usize>> = if forward {
-            Box::new((run.cursor + 1..len).chain(0..=run.cursor.min(len.saturating_sub(1))))
-        } else {
-            Box::new((0..run.cursor).rev().chain((run.cursor..len).rev()))
-        };
         let cursor = run.cursor;
-        match order.into_iter().find(|i| matches(*i)) {
+        // Every event once, starting next to the cursor and wrapping
+        // around the run, the cursor's own event last.
+        let mut order =
+            (1..=len).map(|k| if forward { (cursor + k) % len } else { (cursor + len - k) % len });
+        match order.find(|i| matches(*i)) {
             Some(event) => {
                 let wrapped = if forward { event <= cursor } else { event >= cursor };
                 run.seek(event);
