@@ -148,7 +148,7 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
         run.recording.advance(&mut world, index + 1);
         draw_event(&g, run, event, theme, buf, y);
         let label = label(run, names, event);
-        put(buf, g.inner, g.label_x, y, &label, kind_style(theme, event));
+        put(buf, g.inner, g.label_x, y, &label, theme.event(&event.kind));
 
         // The gutter: the time, and a marker.
         let (marker, marker_style) = if index == run.cursor {
@@ -183,18 +183,6 @@ fn lifelines(g: &Geometry, world: &World, theme: Theme, buf: &mut Buffer, y: u16
             _ => (" ", theme.dim()),
         };
         put(buf, g.inner, x, y, line, style);
-    }
-}
-
-fn kind_style(theme: Theme, event: &TraceEvent) -> Style {
-    match &event.kind {
-        TraceKind::Send { .. } | TraceKind::Duplicate { .. } => theme.send(),
-        TraceKind::Deliver { .. } => theme.deliver(),
-        TraceKind::Drop { .. } => theme.drop(),
-        TraceKind::Timer { .. } => theme.timer(),
-        TraceKind::Fault { .. } => theme.fault(),
-        TraceKind::Observe { .. } => theme.observe(),
-        TraceKind::Start { .. } => theme.status(Status::Up),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Rect};
-use weft_sim::trace::TraceKind;
 
 use super::{Hit, pane_block, put};
 use crate::app::{Explorer, Run};
@@ -61,12 +60,7 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
     for (row, index) in shown(explorer, run, usize::from(inner.height)).into_iter().enumerate() {
         let y = inner.y + row as u16;
         let event = &recording.trace.events[index];
-        let style = match &event.kind {
-            TraceKind::Drop { .. } => theme.drop(),
-            TraceKind::Fault { .. } => theme.fault(),
-            TraceKind::Observe { .. } => theme.observe(),
-            _ => theme.text(),
-        };
+        let style = theme.event(&event.kind);
         let line = format!(
             "{:>6} {} {} {}",
             index + 1,

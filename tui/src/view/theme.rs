@@ -9,6 +9,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use weft_sim::trace::TraceKind;
+
 use crate::recording::{LinkState, Status};
 
 const ORANGE: Color = Color::Indexed(214);
@@ -150,6 +152,19 @@ impl Theme {
             LinkState::Degraded => self.fg(YELLOW),
             LinkState::CutOneWay { .. } => self.fg(ORANGE),
             LinkState::Cut => self.fg(VERMILLION),
+        }
+    }
+
+    /// An event, by its kind: the same colour in the flow and the log.
+    pub fn event(self, kind: &TraceKind) -> Style {
+        match kind {
+            TraceKind::Send { .. } | TraceKind::Duplicate { .. } => self.send(),
+            TraceKind::Deliver { .. } => self.deliver(),
+            TraceKind::Drop { .. } => self.drop(),
+            TraceKind::Timer { .. } => self.timer(),
+            TraceKind::Fault { .. } => self.fault(),
+            TraceKind::Observe { .. } => self.observe(),
+            TraceKind::Start { .. } => self.status(Status::Up),
         }
     }
 }
