@@ -64,14 +64,14 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
         if other == node {
             continue;
         }
-        let words = match run.world.link(node, other) {
+        let state = run.world.link(node, other);
+        let words = match state {
             LinkState::Healthy => continue,
             LinkState::Degraded => "degraded",
             LinkState::Cut => "cut",
             LinkState::CutOneWay { from } if from == node => "cut: it cannot reach",
             LinkState::CutOneWay { .. } => "cut: it cannot hear",
         };
-        let state = run.world.link(node, other);
         lines.push(Line::styled(
             format!("{} {words} {}", link_glyph(state), names.name(other)),
             theme.link(state),
