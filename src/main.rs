@@ -1,8 +1,9 @@
-//! `weft`: run, explore, list, show and validate scenarios of simulated
+//! `weft`: run, sweep, explore, list, show and validate scenarios of simulated
 //! distributed systems.
 //!
 //! This file is only the command line: parsing flags (clap), calling
-//! `weft-scenarios`, and printing; `explore` hands runs to the explorer
+//! `weft-scenarios`, and printing; `sweep` (in `sweep.rs`) runs many
+//! seeds and summarises them; `explore` hands runs to the explorer
 //! (`weft-tui`). Exit codes: 0 when every check held (or
 //! the violation a scenario expects happened), 1 when a check was violated,
 //! 2 for a usage or input error.
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 mod explore;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -28,6 +30,7 @@ macro_rules! out {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
+pub(crate) use out;
 
 /// Writes text to standard output as it is, ignoring a closed pipe.
 fn out_raw(text: &str) {
@@ -63,6 +66,9 @@ enum Command {
         /// The scenario's name (see `weft list`).
         name: String,
     },
+    /// Run a scenario over many seeds, in parallel, and summarise what
+    /// broke, on which seeds, and how the metrics spread.
+    Sweep(sweep::SweepArgs),
     /// Check scenario files without running them.
     Validate {
         /// The files (or built-in names) to check.
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Explore(args)) => explore::explore(&args),
+        Some(Command::Sweep(args)) => sweep::sweep(&args),
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
         Some(Command::Validate { paths }) => Ok(validate(&paths)),

@@ -17,6 +17,7 @@
 //! | [`params`] | typed pattern parameters |
 //! | [`report`] | [`RunReport`]: what a run produced, and its verdict |
 //! | [`library`] | the built-in scenarios |
+//! | [`sweep`] | one scenario over many seeds, in parallel; shards and their merged summary |
 //!
 //! ```
 //! use weft_scenarios::{RunOptions, open};
@@ -37,6 +38,7 @@ pub mod params;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod workload;
 
 use std::path::Path;

@@ -1,0 +1,197 @@
+//! `weft sweep`: one scenario over many seeds, on every core; and
+//! `weft sweep --merge`, which summarises the shards of a sweep too big for
+//! one machine. The work is `weft_scenarios::sweep`; this is the command
+//! line: flags, the progress bar, and printing.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use weft_scenarios::open;
+use weft_scenarios::sweep::{self, SeedResult, Seeds, Shard, Summary, SweepError, SweepLine};
+
+use crate::{UsageError, human, out};
+
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// A built-in scenario's name (see `weft list`) or a scenario file's path.
+    #[arg(value_name = "NAME|PATH", required_unless_present = "merge")]
+    scenario: Option<String>,
+    /// The seeds: `1..1001` (1 to 1000), `1..=1000` (the same), or one seed.
+    #[arg(long, value_name = "A..B", required_unless_present = "merge")]
+    seeds: Option<String>,
+    /// How many runs at once (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Run only the i-th of n disjoint slices of the seeds (i from 0), to
+    /// spread a sweep over machines; combine their `--json` outputs with
+    /// `--merge`.
+    #[arg(long, value_name = "i/n")]
+    shard: Option<String>,
+    /// Override any field of the scenario (repeatable), as for `weft run`.
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    sets: Vec<String>,
+    /// Print JSON Lines: one line per run, in seed order, then the summary.
+    #[arg(long)]
+    json: bool,
+    /// Summarise the `--json` outputs of a sweep's shards instead of running.
+    #[arg(long, value_name = "FILES", num_args = 1.., conflicts_with_all = ["scenario", "seeds", "jobs", "shard", "sets"])]
+    merge: Vec<PathBuf>,
+}
+
+/// Runs `weft sweep`; exit 0 when every run passed, 1 when one failed.
+pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
+    if !args.merge.is_empty() {
+        return merge(&args.merge, args.json);
+    }
+    let (Some(name), Some(seeds)) = (&args.scenario, &args.seeds) else {
+        unreachable!("clap requires a scenario and seeds unless --merge is given")
+    };
+    let scenario = open(name, &args.sets)?;
+    let seeds: Seeds = seeds.parse().map_err(sweep_error)?;
+    let seeds = match &args.shard {
+        Some(shard) => seeds.shard(shard.parse::<Shard>().map_err(sweep_error)?),
+        None => seeds.all(),
+    };
+    let progress = progress_bar(seeds.len() as u64);
+    // The wall clock is read here, for the report, never inside a run.
+    let started = Instant::now();
+    let results = sweep::sweep(&scenario, &seeds, args.jobs.map(usize::from), |_| progress.inc(1))
+        .map_err(sweep_error)?;
+    progress.finish_and_clear();
+    let summary = Summary::of(&results).map_err(sweep_error)?;
+    if args.json {
+        print_json_lines(&results, summary.clone())?;
+    } else {
+        let jobs = args.jobs.map_or_else(rayon_threads, usize::from);
+        let pace = results.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        out!(
+            "sweep       {} over {} seeds on {jobs} threads: {} wall, {pace:.1} runs/s",
+            summary.scenario,
+            results.len(),
+            human(started.elapsed())
+        );
+        print_summary(&summary);
+    }
+    Ok(exit_code(&summary))
+}
+
+/// `weft sweep --merge FILES`.
+fn merge(files: &[PathBuf], json: bool) -> Result<ExitCode, UsageError> {
+    let mut results = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| UsageError::Io(format!("cannot read {}: {e}", file.display())))?;
+        results.extend(sweep::read_results(&file.display().to_string(), &text).map_err(sweep_error)?);
+    }
+    if results.is_empty() {
+        return Err(UsageError::Io("the files hold no runs: merge the output of `weft sweep --json`".into()));
+    }
+    results.sort_by_key(|r| r.seed);
+    let summary = Summary::of(&results).map_err(sweep_error)?;
+    if json {
+        print_json_lines(&results, summary.clone())?;
+    } else {
+        out!("merged      {} runs from {} files", summary.runs, files.len());
+        print_summary(&summary);
+    }
+    Ok(exit_code(&summary))
+}
+
+fn exit_code(summary: &Summary) -> ExitCode {
+    if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn sweep_error(e: SweepError) -> UsageError {
+    match e {
+        SweepError::Scenario(e) => UsageError::Scenario(e),
+        other => UsageError::Io(other.to_string()),
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise, so
+/// logs and pipes stay clean.
+fn progress_bar(runs: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(runs);
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, about {eta} left")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn print_json_lines(results: &[SeedResult], summary: Summary) -> Result<(), UsageError> {
+    let json = |line: &SweepLine| serde_json::to_string(line).map_err(|e| UsageError::Io(e.to_string()));
+    for result in results {
+        out!("{}", json(&SweepLine::Run(result.clone()))?);
+    }
+    out!("{}", json(&SweepLine::Summary(summary))?);
+    Ok(())
+}
+
+/// How many failing seeds the table lists; `--json` lists them all.
+const FAILING_SHOWN: usize = 20;
+
+fn print_summary(summary: &Summary) {
+    out!("runs        {}: {} passed, {} failed", summary.runs, summary.passed, summary.failed);
+    if let Some(expected) = &summary.expected {
+        out!("expected    `{expected}` is violated on purpose: a run passes when it is");
+    }
+    if summary.violations.is_empty() {
+        out!("violations  none");
+    }
+    for (i, (property, runs)) in summary.violations.iter().enumerate() {
+        let label = if i == 0 { "violations" } else { "" };
+        out!("{label:<11} {property} in {runs} runs");
+    }
+    for (i, failing) in summary.failing.iter().take(FAILING_SHOWN).enumerate() {
+        let label = if i == 0 { "failing" } else { "" };
+        let what = if failing.properties.is_empty() {
+            "expected violation missed".to_string()
+        } else {
+            failing.properties.join(", ")
+        };
+        out!("{label:<11} seed {:<6} {what:<28} {}", failing.seed, failing.replay);
+    }
+    if summary.failing.len() > FAILING_SHOWN {
+        out!("            … and {} more (`--json` lists every run)", summary.failing.len() - FAILING_SHOWN);
+    }
+    if summary.metrics.is_empty() {
+        return;
+    }
+    let width = summary.metrics.keys().map(String::len).max().unwrap_or(0).max(20);
+    out!("metrics     across runs: {:>10} {:>10} {:>10} {:>10}", "min", "p50", "p90", "max");
+    for (name, spread) in &summary.metrics {
+        let show = |x: f64| show_value(name, x);
+        // A counter a run never touched is absent from its metrics.
+        let only =
+            if spread.runs < summary.runs { format!("  (in {} runs)", spread.runs) } else { String::new() };
+        out!(
+            "  {name:<width$} {:>10} {:>10} {:>10} {:>10}{only}",
+            show(spread.min),
+            show(spread.p50),
+            show(spread.p90),
+            show(spread.max)
+        );
+    }
+}
+
+/// A metric's value: nanoseconds as a duration, whole numbers plainly,
+/// ratios with three decimals.
+fn show_value(name: &str, value: f64) -> String {
+    if name.ends_with("_ns") {
+        human(Duration::from_nanos(value.max(0.0) as u64))
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.3}")
+    }
+}
