@@ -38,7 +38,10 @@
 //! (it never breaks safety); losing a disk breaks safety, and so does
 //! turning off the vote restriction (`vote_restriction = false`, the
 //! broken variant in the library: a stale replica wins an election and
-//! overwrites committed entries).
+//! overwrites committed entries), and so does letting followers answer
+//! reads from their own copies (`follower_reads = true`: a follower that
+//! has not heard of a commit yet returns an older value, and the client
+//! history is not linearizable).
 //!
 //! **What to watch in a run**: `BecameLeader` observations (a new term after
 //! each leader crash), the `commit_latency` histogram (one majority round
@@ -106,6 +109,13 @@ pub struct Config {
     /// (Raft §5.4.1). `false` is the broken variant: committed entries can
     /// be lost.
     pub vote_restriction: bool,
+    /// Let any replica answer a read from its own copy of the store, without
+    /// going through the log. Tempting (reads get cheap and spread over the
+    /// replicas) and wrong: a follower learns of a commit only with the
+    /// leader's next message, so it can return a value older than a write
+    /// already acknowledged. `true` is the broken variant: the history is
+    /// not linearizable.
+    pub follower_reads: bool,
     /// How long a client waits for an answer before trying another replica.
     pub request_timeout: Duration,
     /// How long a client first waits before retrying when nobody knows a
@@ -124,6 +134,7 @@ impl Config {
         heartbeat_interval: Duration::from_millis(50),
         batch_limit: 64,
         vote_restriction: true,
+        follower_reads: false,
         request_timeout: Duration::from_millis(200),
         retry_backoff: Duration::from_millis(20),
         request_deadline: Duration::from_secs(4),

@@ -90,6 +90,12 @@ impl Pattern for ReplicationPattern {
                 kind: ParamKind::Flag,
             },
             ParamSpec {
+                name: "follower_reads",
+                help: "any replica answers a read from its own copy, skipping the log (true: the broken variant, stale reads)",
+                default: ParamValue::Flag(Config::DEFAULT.follower_reads),
+                kind: ParamKind::Flag,
+            },
+            ParamSpec {
                 name: "request_timeout",
                 help: "how long a client waits for an answer before trying another replica",
                 default: ParamValue::Duration(Config::DEFAULT.request_timeout),
@@ -145,6 +151,7 @@ impl Pattern for ReplicationPattern {
             heartbeat_interval: params.duration("heartbeat_interval"),
             batch_limit: params.count("batch_limit") as usize,
             vote_restriction: params.flag("vote_restriction"),
+            follower_reads: params.flag("follower_reads"),
             request_timeout: params.duration("request_timeout"),
             retry_backoff: params.duration("retry_backoff"),
             request_deadline: params.duration("request_deadline"),

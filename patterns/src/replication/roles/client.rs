@@ -225,7 +225,9 @@ impl Client {
         let request = journal.next_request;
         let planned = self.plan[index].op;
         let key = format!("k{}", planned.key);
-        let value = format!("c{}-r{request}", self.number);
+        // Unique, so a read shows exactly which writes it saw; ending in `;`
+        // so appended values read as a list.
+        let value = format!("c{}-r{request};", self.number);
         let op = match planned.kind {
             OpKind::Get => Operation::Get { key },
             OpKind::Put => Operation::Put { key, value },
@@ -262,7 +264,15 @@ impl Client {
         }
         in_flight.attempt += 1;
         let (request, attempt) = (in_flight.request, in_flight.attempt);
-        ctx.send(self.leader, Message::Request { client: self.number, request, op: in_flight.op.clone() });
+        // With follower reads (the broken variant), reads spread over every
+        // replica, as a "read from the nearest copy" optimisation would.
+        let to = if self.config.follower_reads && !in_flight.op.is_write() {
+            let spread = (self.number as u64 + request + attempt as u64) % self.config.replicas.max(1) as u64;
+            NodeId::new(spread as u32)
+        } else {
+            self.leader
+        };
+        ctx.send(to, Message::Request { client: self.number, request, op: in_flight.op.clone() });
         in_flight.timer =
             Some(ctx.set_timer(self.config.request_timeout, Timer::RequestTimeout { request, attempt }));
     }

@@ -140,6 +140,13 @@ impl Replica {
         ctx: &mut Ctx<'_, Replication>,
     ) {
         if !self.is_leader() {
+            if let (true, Operation::Get { key }) = (self.config.follower_reads, &op) {
+                // The broken variant: answer from this replica's copy, which
+                // may not hold writes the leader has already acknowledged.
+                let value = self.kv.get(key).map(str::to_string);
+                ctx.send(from, Message::Reply { request, value });
+                return;
+            }
             ctx.send(from, Message::NotLeader { request, leader: self.leader });
             return;
         }
