@@ -19,6 +19,7 @@ mod sweep;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use weft_scenarios::catalog::LINEARIZABLE;
 use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library, open};
 use weft_sim::DropReason;
 use weft_sim::trace::JsonLines;
@@ -97,6 +98,10 @@ struct RunArgs {
     /// Write the full trace to this file (JSON Lines).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Write the clients' history to this file, in the format `weft
+    /// lincheck` reads (JSON Lines; replication and sharding record one).
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
 }
 
 /// An error caused by the user's input, reported with exit code 2.
@@ -228,6 +233,13 @@ fn validate(paths: &[String]) -> ExitCode {
 
 fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
     let scenario = open(&args.scenario, &args.sets)?;
+    let has_history = scenario.info().properties.iter().any(|p| p.name == LINEARIZABLE);
+    if args.history.is_some() && !has_history {
+        return Err(UsageError::Io(format!(
+            "pattern `{}` records no client history (replication and sharding do)",
+            scenario.info().name
+        )));
+    }
     // Open the trace file before running, so a bad path fails fast.
     let trace_file = match &args.trace {
         Some(path) => Some(
@@ -253,14 +265,24 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
         (e, _) => UsageError::Scenario(e),
     })?;
     let wall_time = started.elapsed();
+    if let Some(path) = &args.history {
+        write_history(&report, path)?;
+    }
     if args.json {
         let json = serde_json::to_string_pretty(&JsonReport::new(&report, wall_time))
             .map_err(|e| UsageError::Io(e.to_string()))?;
         out!("{json}");
     } else {
-        print_summary(&report, wall_time, args.trace.as_ref());
+        print_summary(&report, wall_time, args.trace.as_ref(), args.history.as_ref());
     }
     Ok(if report.verdict().passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Writes the run's client history to `path`, or says why it cannot.
+fn write_history(report: &RunReport, path: &PathBuf) -> Result<(), UsageError> {
+    let history = report.history.as_ref().expect("checked before the run: the pattern records a history");
+    std::fs::write(path, history.to_json_lines())
+        .map_err(|e| UsageError::Io(format!("cannot write the history to {}: {e}", path.display())))
 }
 
 /// The `--json` output; its schema is documented in `docs/run-json.md`.
@@ -344,7 +366,7 @@ fn outcome_name(outcome: weft_sim::Outcome) -> &'static str {
     }
 }
 
-fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
+fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, history: Option<&PathBuf>) {
     let s = &r.stats;
     let rate = s.messages_delivered as f64 / wall_time.as_secs_f64().max(1e-9);
     out!("scenario    {} (pattern {}, seed {})", r.scenario, r.pattern, r.seed);
@@ -394,6 +416,13 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>) {
     }
     if let Some(path) = trace {
         out!("trace       written to {}", path.display());
+    }
+    if let Some(path) = history {
+        out!(
+            "history     written to {} (check it: weft lincheck --model kv {})",
+            path.display(),
+            path.display()
+        );
     }
     for note in &r.notes {
         out!("note        {note}");

@@ -1,5 +1,6 @@
 //! What a run produced: counts, metrics, the hash, and the checks' verdicts.
 
+use weft_patterns::history::History;
 pub use weft_sim::trace::Violation;
 use weft_sim::{MetricsSummary, Outcome, RunStats, SimTime, Trace};
 
@@ -47,6 +48,8 @@ pub struct RunReport {
     pub notes: Vec<String>,
     /// The full trace, if it was kept.
     pub trace: Option<Trace>,
+    /// The clients' history, for patterns whose clients record one.
+    pub history: Option<History>,
 }
 
 /// Whether a run did what its scenario says it should.

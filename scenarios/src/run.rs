@@ -102,6 +102,7 @@ pub(crate) fn run<P: Pattern>(
         violations,
         expected: scenario.expect.map(|p| p.name.to_string()),
         notes,
+        history: P::history(&judge).cloned(),
         trace,
     })
 }

@@ -16,6 +16,7 @@ use weft_sim::{Node, NodeId, Sim, SimTime};
 
 use weft_patterns::check::Breach;
 use weft_patterns::client::Plan;
+use weft_patterns::history::History;
 use weft_sim::rng::{Stream, stream_rng};
 
 use crate::params::ParamSpec;
@@ -31,6 +32,11 @@ pub mod ping_pong;
 pub mod replication;
 pub mod scatter_gather;
 pub mod sharding;
+
+/// Always, judged when the run stops (it needs every operation's outcome):
+/// the clients' history is linearizable, as weft's checker decides it with
+/// the `kv` model. Patterns whose clients record a history declare it.
+pub const LINEARIZABLE: &str = "linearizable";
 
 /// What a scenario file may say about a pattern.
 #[derive(Debug)]
@@ -137,6 +143,13 @@ pub trait Pattern: 'static {
         _observation: &<Self::Node as Node>::Observation,
     ) -> Result<(), Breach> {
         Ok(())
+    }
+
+    /// The clients' history so far, for patterns whose clients record one
+    /// (checked for linearizability when the scenario checks
+    /// [`LINEARIZABLE`], and written by `weft run --history`).
+    fn history(_judge: &Self::Judge) -> Option<&History> {
+        None
     }
 
     /// The node that currently leads, for faults that target `"leader"`.

@@ -22,6 +22,7 @@ use crate::params::{ParamKind, ParamSpec, ParamValue};
 use crate::scenario::Scenario;
 use crate::workload::WorkloadSupport;
 use weft_patterns::check::Breach;
+use weft_patterns::history::History;
 
 /// The replicated key-value store.
 #[derive(Debug)]
@@ -128,6 +129,11 @@ impl Pattern for ReplicationPattern {
                 kind: PropertyKind::Always,
             },
             PropertySpec {
+                name: super::LINEARIZABLE,
+                description: "the clients' history is linearizable: one order of the operations, within their real-time bounds, explains every answer",
+                kind: PropertyKind::Always,
+            },
+            PropertySpec {
                 name: ACKNOWLEDGED_WRITES_SURVIVE,
                 description: "every acknowledged write is in the committed log, and every running replica has committed through it",
                 kind: PropertyKind::Eventually,
@@ -231,6 +237,10 @@ impl Pattern for ReplicationPattern {
         observation: &Observation,
     ) -> Result<(), Breach> {
         judge.checker.observe(time, node, observation)
+    }
+
+    fn history(judge: &ReplicationJudge) -> Option<&History> {
+        Some(judge.checker.history())
     }
 
     fn leader<Q: QueueKind>(judge: &ReplicationJudge, _sim: &Sim<Replication, Q>) -> Option<NodeId> {

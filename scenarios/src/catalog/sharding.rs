@@ -8,6 +8,7 @@
 
 use weft_patterns::check::Breach;
 use weft_patterns::client::Plan;
+use weft_patterns::history::History;
 use weft_patterns::sharding::invariants::{self, Checker};
 use weft_patterns::sharding::{Client, Config, Observation, Op, Reshard, Router, Shard, Sharding, metrics};
 use weft_sim::queue::QueueKind;
@@ -116,6 +117,11 @@ impl Pattern for ShardingPattern {
                 kind: PropertyKind::Always,
             },
             PropertySpec {
+                name: super::LINEARIZABLE,
+                description: "the clients' history is linearizable: one order of the operations, within their real-time bounds, explains every answer",
+                kind: PropertyKind::Always,
+            },
+            PropertySpec {
                 name: invariants::NO_KEY_LOST,
                 description: "every acknowledged write is stored, and every written key is held by its owner with its last value",
                 kind: PropertyKind::Eventually,
@@ -165,6 +171,10 @@ impl Pattern for ShardingPattern {
             // Always-properties are judged as observations arrive.
             _ => Ok(()),
         }
+    }
+
+    fn history(checker: &Checker) -> Option<&History> {
+        Some(checker.history())
     }
 
     fn observe(
