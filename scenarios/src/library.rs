@@ -51,6 +51,7 @@ static LIBRARY: &[Builtin] = builtin![
     "replication-leader-crash",
     "replication-stale-leader",
     "replication-nemesis",
+    "replication-follower-reads",
     "sharding",
     "sharding-add-shard",
     "sharding-crash-during-reshard",
