@@ -169,13 +169,14 @@ pub struct FaultBudget {
     /// back to true time later. `None`: no clock episodes.
     pub clock_jumps: Option<Duration>,
     /// While a clock episode lasts, the clock also runs fast or slow by up
-    /// to this many parts per million (only with `clock_jumps`).
+    /// to this many whole parts per million (only with `clock_jumps`; keep
+    /// it below 1,000,000, or the clock would stop or run backwards).
     pub clock_drift_max_ppm: f64,
-    /// Make a node take up to this much longer per message, and restore its
-    /// speed later. `None`: no slow nodes.
+    /// Make a node take up to this much longer per message (at least 1 ms),
+    /// and restore its speed later. `None`: no slow nodes.
     pub slow_nodes: Option<Duration>,
-    /// Give a link between two nodes a latency of up to this much, and
-    /// restore it later. `None`: no degraded links.
+    /// Give a link between two nodes a latency of up to this much (at least
+    /// 1 ms), and restore it later. `None`: no degraded links.
     pub degraded_links: Option<Duration>,
     /// A degraded link also loses up to this fraction of messages (only with
     /// `degraded_links`).
