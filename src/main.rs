@@ -22,7 +22,7 @@ use serde::Serialize;
 use weft_scenarios::catalog::LINEARIZABLE;
 use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library, open};
 use weft_sim::DropReason;
-use weft_sim::trace::JsonLines;
+use weft_sim::trace::{DeterminismCheck, JsonLines, TraceEvent, check_determinism};
 
 /// Writes a line to standard output, ignoring a closed pipe: `weft run X |
 /// head` must not panic when `head` stops reading.
@@ -102,6 +102,10 @@ struct RunArgs {
     /// lincheck` reads (JSON Lines; replication and sharding record one).
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// Run twice with the same seed and compare the runs event by event;
+    /// if they differ, name the first event that differs (exit 1).
+    #[arg(long, conflicts_with = "trace")]
+    check_determinism: bool,
 }
 
 /// An error caused by the user's input, reported with exit code 2.
@@ -250,6 +254,9 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
         None => None,
     };
     let options = RunOptions { seed: args.seed.unwrap_or(scenario.seed), keep_trace: false };
+    if args.check_determinism {
+        return run_twice(&scenario, &options, args);
+    }
     // The wall clock is read here, in the CLI, and never inside a run.
     let started = Instant::now();
     // The trace streams to the file as the run goes, so it never has to fit
@@ -278,11 +285,124 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
     Ok(if report.verdict().passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Writes the run's client history to `path`, or says why it cannot.
+/// Writes the run's client history to `path`.
 fn write_history(report: &RunReport, path: &PathBuf) -> Result<(), UsageError> {
     let history = report.history.as_ref().expect("checked before the run: the pattern records a history");
     std::fs::write(path, history.to_json_lines())
         .map_err(|e| UsageError::Io(format!("cannot write the history to {}: {e}", path.display())))
+}
+
+/// `weft run --check-determinism`: the first run's report as usual, and what
+/// comparing it with a second run found. Exits 1 if the runs differ, and
+/// otherwise as the run's own verdict says.
+fn run_twice(
+    scenario: &weft_scenarios::Scenario,
+    options: &RunOptions,
+    args: &RunArgs,
+) -> Result<ExitCode, UsageError> {
+    let mut first_wall_time = None;
+    let (check, report) = check_determinism(|sink| {
+        let started = Instant::now();
+        let report = scenario.run_traced(options, sink);
+        first_wall_time.get_or_insert(started.elapsed());
+        report
+    })?;
+    let wall_time = first_wall_time.unwrap_or_default();
+    if let Some(path) = &args.history {
+        write_history(&report, path)?;
+    }
+    if args.json {
+        let mut json = JsonReport::new(&report, wall_time);
+        json.determinism = Some(JsonDeterminism::new(&check));
+        let json = serde_json::to_string_pretty(&json).map_err(|e| UsageError::Io(e.to_string()))?;
+        out!("{json}");
+    } else {
+        print_summary(&report, wall_time, None, args.history.as_ref());
+        print_determinism(&check);
+    }
+    let passed = check.is_deterministic() && report.verdict().passed();
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The determinism lines of the human summary.
+fn print_determinism(check: &DeterminismCheck) {
+    for line in determinism_lines(check, alarm_colours()) {
+        out!("{line}");
+    }
+}
+
+/// What `--check-determinism` found, in words: one line when the runs
+/// agree; when they differ, where, both versions of the event (as trace
+/// JSON), and both runs' hashes. `on` and `off` colour the alarm.
+fn determinism_lines(check: &DeterminismCheck, (on, off): (&str, &str)) -> Vec<String> {
+    let [first_events, second_events] = check.events;
+    let [first_hash, second_hash] = &check.trace_hashes;
+    if check.is_deterministic() {
+        return vec![format!(
+            "determinism deterministic: {} runs, {first_events} events each, trace hash {first_hash}",
+            check.runs
+        )];
+    }
+    let mut lines = Vec::new();
+    match &check.divergence {
+        Some(d) => {
+            let time = d.time().map(|t| format!(", at {t} virtual")).unwrap_or_default();
+            lines.push(format!(
+                "determinism {on}NOT DETERMINISTIC{off}: the runs differ first at event #{}{time}",
+                d.index
+            ));
+            let show = |event: &Option<TraceEvent>, events: u64| match event {
+                Some(event) => serde_json::to_string(event).unwrap_or_else(|e| format!("<unprintable: {e}>")),
+                None if events <= d.index => format!("(none: this run ended after {events} events)"),
+                None => "(unknown: no re-run reproduced the first run up to this event)".to_string(),
+            };
+            lines.push(format!("  first run   {}", show(&d.first, first_events)));
+            lines.push(format!("  second run  {}", show(&d.second, second_events)));
+        }
+        None => lines.push(format!(
+            "determinism {on}NOT DETERMINISTIC{off}: every event is the same, but the trace hashes differ"
+        )),
+    }
+    lines.push(format!(
+        "  trace hash  {first_hash} (first run, {first_events} events), \
+         {second_hash} (second run, {second_events} events)"
+    ));
+    lines
+}
+
+/// The `determinism` object of `--json` with `--check-determinism`.
+#[derive(Serialize)]
+struct JsonDeterminism<'a> {
+    deterministic: bool,
+    runs: u32,
+    events: [u64; 2],
+    trace_hashes: &'a [String; 2],
+    divergence: Option<JsonDivergence<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDivergence<'a> {
+    index: u64,
+    time_ns: Option<u64>,
+    first: Option<&'a TraceEvent>,
+    second: Option<&'a TraceEvent>,
+}
+
+impl<'a> JsonDeterminism<'a> {
+    fn new(check: &'a DeterminismCheck) -> Self {
+        JsonDeterminism {
+            deterministic: check.is_deterministic(),
+            runs: check.runs,
+            events: check.events,
+            trace_hashes: &check.trace_hashes,
+            divergence: check.divergence.as_ref().map(|d| JsonDivergence {
+                index: d.index,
+                time_ns: d.time().map(|t| t.as_nanos()),
+                first: d.first.as_ref(),
+                second: d.second.as_ref(),
+            }),
+        }
+    }
 }
 
 /// The `--json` output; its schema is documented in `docs/run-json.md`.
@@ -312,6 +432,9 @@ struct JsonReport<'a> {
     verdict: &'static str,
     notes: &'a [String],
     replay: String,
+    /// Only with `--check-determinism`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    determinism: Option<JsonDeterminism<'a>>,
 }
 
 impl<'a> JsonReport<'a> {
@@ -344,6 +467,7 @@ impl<'a> JsonReport<'a> {
             verdict: verdict_name(r.verdict()),
             notes: &r.notes,
             replay: r.replay_command(),
+            determinism: None,
         }
     }
 }
@@ -427,8 +551,7 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, hi
     for note in &r.notes {
         out!("note        {note}");
     }
-    let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let (on, off) = if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
+    let (on, off) = alarm_colours();
     let verdict = r.verdict();
     match verdict {
         Verdict::Held => out!("checks      all held"),
@@ -450,6 +573,13 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, hi
     }
 }
 
+/// The escape codes that turn an alarm red and back: red on a terminal,
+/// nothing in a pipe or with `NO_COLOR`.
+fn alarm_colours() -> (&'static str, &'static str) {
+    let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") }
+}
+
 /// A duration with a sensible unit: `850ns`, `12.3µs`, `4.56ms`, `7.89s`.
 fn human(d: Duration) -> String {
     let ns = d.as_nanos() as f64;
@@ -458,5 +588,53 @@ fn human(d: Duration) -> String {
         n if n < 1e6 => format!("{:.1}µs", n / 1e3),
         n if n < 1e9 => format!("{:.2}ms", n / 1e6),
         n => format!("{:.2}s", n / 1e9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_sim::trace::{Divergence, TraceKind};
+    use weft_sim::{NodeId, SimTime};
+
+    use super::*;
+
+    fn start(ms: u64, node: u32) -> TraceEvent {
+        TraceEvent { time: SimTime::from_millis(ms), kind: TraceKind::Start { node: NodeId::new(node) } }
+    }
+
+    fn check(divergence: Option<Divergence>, events: [u64; 2]) -> DeterminismCheck {
+        DeterminismCheck {
+            runs: 3,
+            events,
+            trace_hashes: ["00000000000000aa".into(), "00000000000000bb".into()],
+            divergence,
+        }
+    }
+
+    // A real divergence cannot be produced by running the (deterministic)
+    // engine, so its rendering is tested on a made-up check.
+    #[test]
+    fn a_divergence_is_shown_with_both_events_and_both_hashes() {
+        let d = Divergence { index: 7, first: Some(start(5, 1)), second: Some(start(6, 2)) };
+        let lines = determinism_lines(&check(Some(d), [10, 10]), ("<", ">"));
+        assert_eq!(
+            lines,
+            [
+                "determinism <NOT DETERMINISTIC>: the runs differ first at event #7, at 0.005000000s virtual",
+                r#"  first run   {"time":5000000,"kind":"start","node":1}"#,
+                r#"  second run  {"time":6000000,"kind":"start","node":2}"#,
+                "  trace hash  00000000000000aa (first run, 10 events), 00000000000000bb (second run, 10 events)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_event_says_why() {
+        let ended = Divergence { index: 4, first: None, second: Some(start(6, 2)) };
+        let lines = determinism_lines(&check(Some(ended), [4, 9]), ("", ""));
+        assert_eq!(lines[1], "  first run   (none: this run ended after 4 events)");
+        let lost = Divergence { index: 4, first: None, second: Some(start(6, 2)) };
+        let lines = determinism_lines(&check(Some(lost), [9, 9]), ("", ""));
+        assert!(lines[1].contains("no re-run reproduced the first run"), "{lines:?}");
     }
 }

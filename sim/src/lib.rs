@@ -20,6 +20,7 @@
 //! | [`trace`] | trace events, trace files, and the stable run hash |
 //! | [`metrics`] | counters and latency histograms |
 //! | [`parse`] | [`ParseError`]: what went wrong reading a duration or [`Latency`] from text, and where |
+//! | `testing` | with the cargo feature `testing`: proptest strategies for fault schedules, to property-test your own nodes |
 //!
 //! ## A first simulation
 //!
@@ -87,6 +88,8 @@ pub mod node;
 pub mod parse;
 pub mod queue;
 pub mod rng;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod trace;
 

@@ -10,6 +10,9 @@
 //! This module is the engine's whole interface to the explorer: a trace file
 //! (JSON Lines: a [`TraceHeader`], then one [`TraceEvent`] per line, then a
 //! [`TraceFooter`]) holds everything it shows.
+//!
+//! [`check_determinism`] runs something twice and names the first event in
+//! which the two runs differ (`weft run --check-determinism`).
 
 use std::hash::Hasher;
 use std::io::{self, BufRead, Write};
@@ -17,6 +20,10 @@ use std::io::{self, BufRead, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::{NodeId, SimTime};
+
+mod determinism;
+
+pub use determinism::{DeterminismCheck, Divergence, MAX_REFETCHES, check_determinism};
 
 /// The trace format version. Bump it when the meaning of a field changes.
 pub const TRACE_VERSION: u32 = 1;

@@ -74,6 +74,50 @@ fn human_summary_names_the_run_and_its_checks() {
 }
 
 #[test]
+fn check_determinism_runs_twice_and_reports_the_same_trace() {
+    let args = ["run", "leader-election-leader-crash", "--check-determinism"];
+    let out = weft(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let plain = weft(&args[..2]);
+    let hash =
+        stdout(&plain).lines().find_map(|l| l.strip_prefix("trace hash  ")).expect("a hash").to_string();
+    let events =
+        stdout(&plain).lines().find_map(|l| l.strip_prefix("events      ")).expect("a count").to_string();
+    let expected = format!("determinism deterministic: 2 runs, {events} events each, trace hash {hash}");
+    assert!(text.lines().any(|l| l == expected), "expected `{expected}` in:\n{text}");
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let out = weft(&json_args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let determinism = &json["determinism"];
+    assert_eq!(determinism["deterministic"], true, "{json}");
+    assert_eq!(determinism["runs"], 2);
+    assert_eq!(determinism["events"], serde_json::json!([json["events"], json["events"]]));
+    assert_eq!(determinism["trace_hashes"], serde_json::json!([json["trace_hash"], json["trace_hash"]]));
+    assert_eq!(determinism["divergence"], serde_json::Value::Null);
+    // Without the flag there is no `determinism` field.
+    let out = weft(&["run", "leader-election-leader-crash", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert!(json.get("determinism").is_none(), "{json}");
+}
+
+#[test]
+fn check_determinism_keeps_the_runs_own_verdict_and_refuses_a_trace_file() {
+    // Deterministic, but the scenario's expected violation did not happen:
+    // the run's own exit code stands.
+    let out = weft(&["run", "flood-partitioned", "--set", "faults=[]", "--check-determinism"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("determinism deterministic: 2 runs"), "{text}");
+    let out = weft(&["run", "ping-pong", "--check-determinism", "--trace", "t.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_violation_exits_1_and_prints_a_replay_that_reproduces_it() {
     // Loss breaks flooding's exact message count.
     let out = weft(&["run", "flood", "--seed", "4", "--set", "network.loss=0.2"]);
