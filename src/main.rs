@@ -1,5 +1,5 @@
-//! `weft`: run, explore, list, show and validate scenarios of simulated
-//! distributed systems.
+//! `weft`: run, explore, shrink, list, show and validate scenarios of
+//! simulated distributed systems.
 //!
 //! This file is only the command line: parsing flags (clap), calling
 //! `weft-scenarios`, and printing; `explore` hands runs to the explorer
@@ -17,6 +17,7 @@ mod explore;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use weft_scenarios::shrink::ShrinkError;
 use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library, open};
 use weft_sim::DropReason;
 use weft_sim::trace::JsonLines;
@@ -28,6 +29,9 @@ macro_rules! out {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
+
+// After `out!`, which it uses.
+mod shrink;
 
 /// Writes text to standard output as it is, ignoring a closed pipe.
 fn out_raw(text: &str) {
@@ -63,6 +67,10 @@ enum Command {
         /// The scenario's name (see `weft list`).
         name: String,
     },
+    /// Shrink a failing run: remove and simplify its faults, and shorten
+    /// it, while it still fails the same property; write the result as a
+    /// scenario file that fails with its own seed.
+    Shrink(ShrinkArgs),
     /// Check scenario files without running them.
     Validate {
         /// The files (or built-in names) to check.
@@ -93,6 +101,32 @@ struct RunArgs {
     trace: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug)]
+struct ShrinkArgs {
+    /// A built-in scenario's name (see `weft list`) or a scenario file's path.
+    #[arg(value_name = "NAME|PATH")]
+    scenario: String,
+    /// The seed of the failing run (default: the scenario's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override any field of the scenario, as for `weft run`; the shrunk
+    /// file has the overrides written in.
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    sets: Vec<String>,
+    /// Where to write the shrunk scenario (default:
+    /// `NAME-seedN-shrunk.toml` in the current directory).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The property to keep failing (default: the expected violation if the
+    /// scenario has one and it happened, else the first violation).
+    #[arg(long, value_name = "NAME")]
+    property: Option<String>,
+    /// The most runs to make.
+    #[arg(long, value_name = "N", default_value_t = weft_scenarios::shrink::ShrinkOptions::DEFAULT_MAX_RUNS,
+          value_parser = clap::value_parser!(u32).range(2..))]
+    max_runs: u32,
+}
+
 /// An error caused by the user's input, reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 enum UsageError {
@@ -105,6 +139,8 @@ enum UsageError {
     Trace(String),
     #[error("the explorer needs a terminal; `weft run NAME --trace FILE` writes a trace instead")]
     NoTerminal,
+    #[error("{0}")]
+    Shrink(#[from] weft_scenarios::shrink::ShrinkError),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +150,7 @@ fn main() -> ExitCode {
         Some(Command::Explore(args)) => explore::explore(&args),
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
+        Some(Command::Shrink(args)) => shrink::shrink(&args),
         Some(Command::Validate { paths }) => Ok(validate(&paths)),
         // `weft` alone is where a newcomer starts: in a terminal, the
         // explorer's scenario picker; in a pipe or a script, where a
@@ -138,7 +175,8 @@ fn main() -> ExitCode {
 /// diagnostics (in colour on a terminal, unless `NO_COLOR` is set).
 fn report_error(error: &UsageError) {
     match error {
-        UsageError::Scenario(ScenarioError::Invalid(diagnostics)) => {
+        UsageError::Scenario(ScenarioError::Invalid(diagnostics))
+        | UsageError::Shrink(ShrinkError::Scenario(ScenarioError::Invalid(diagnostics))) => {
             let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             eprintln!("{}", diagnostics.render(styled));
         }

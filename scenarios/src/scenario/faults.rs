@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use weft_sim::{ClockOffset, SimTime};
+use weft_sim::{ClockOffset, NodeId, SimTime};
 
 use crate::catalog::PatternInfo;
 use crate::faults::{FaultAction, Nemesis, NemesisKind, PlannedFault, SHAPES, Shape, Target};
@@ -10,7 +10,7 @@ use crate::file::document::{Item, Value};
 use crate::file::reader::{Fields, Reader};
 
 use super::network::{read_pair, read_patch};
-use super::nodes::Names;
+use super::nodes::{Names, SYMBOLIC_TARGETS};
 
 /// The keys that name a fault's action.
 pub(super) const ACTIONS: &[&str] = &[
@@ -104,6 +104,11 @@ pub(super) fn read_action(
         }
         "partition" => {
             let isolate = fields.optional("target");
+            let order_item = fields.optional("order");
+            let order = match order_item {
+                Some(item) => Some(read_order(reader, item, names)?),
+                None => None,
+            };
             let shape = match &value.value {
                 Value::Array(groups) => {
                     let mut sets = Vec::new();
@@ -122,14 +127,19 @@ pub(super) fn read_action(
                         Shape::IsolateOne(t)
                     }
                     "majority-minority" => Shape::MajorityMinority,
-                    "bridge" => Shape::Bridge,
-                    _ => Shape::Ring,
+                    "bridge" => Shape::Bridge(order.clone()),
+                    _ => Shape::Ring(order.clone()),
                 },
             };
             if let Some(t) = isolate
                 && !matches!(shape, Shape::IsolateOne(_))
             {
                 reader.error(&t.origin, "`target` is for `partition = \"isolate-one\"`");
+            }
+            if let Some(o) = order_item
+                && !matches!(shape, Shape::Bridge(_) | Shape::Ring(_))
+            {
+                reader.error(&o.origin, "`order` is for `partition = \"bridge\"` and `\"ring\"`");
             }
             FaultAction::Partition(shape)
         }
@@ -181,6 +191,40 @@ pub(super) fn read_action(
             FaultAction::Slow { target: target?, extra: extra? }
         }
     })
+}
+
+/// The `order` of a `bridge` or `ring`: every node once, by name, in the
+/// order the shape lays them out (roles and groups are not allowed: their
+/// members would have no order of their own).
+fn read_order(reader: &mut Reader<'_>, item: &Item, names: &Names) -> Option<Vec<NodeId>> {
+    let items = reader.array(item)?;
+    let mut order = Vec::new();
+    for name in items {
+        match names.resolve(reader, name)?.as_slice() {
+            [node] if !order.contains(node) => order.push(*node),
+            [node] => {
+                let shown = &names.nodes[node.index()];
+                reader.error(&name.origin, format!("`{shown}` is in the order twice"));
+                return None;
+            }
+            _ => {
+                reader.error(&name.origin, "an order names single nodes, not roles or groups");
+                return None;
+            }
+        }
+    }
+    if order.len() != names.nodes.len() {
+        reader.error(
+            &item.origin,
+            format!(
+                "an order lists every node once: {} nodes, and this lists {}",
+                names.nodes.len(),
+                order.len()
+            ),
+        );
+        return None;
+    }
+    Some(order)
 }
 
 /// A clock jump: `"+200ms"` (ahead) or `"-200ms"` (behind).
@@ -312,4 +356,122 @@ pub(super) fn read_duration_range(reader: &mut Reader<'_>, item: &Item) -> Optio
             .error(&item.origin, format!("bad duration range `{text}`: expected \"100ms..1s\" or \"500ms\""));
     }
     range
+}
+
+/// A fault as a `[[faults]]` entry: the inverse of [`read_fault`], so
+/// reading the entry back gives the same fault. `node_names` are the
+/// scenario's node names by index. Durations are written in `Duration`'s
+/// `Debug` form and latencies in their `Display` form, both of which read
+/// back exactly.
+pub(crate) fn write_fault(fault: &PlannedFault, node_names: &[String]) -> toml::Table {
+    let name = |node: &NodeId| toml::Value::String(node_names[node.index()].clone());
+    let list = |nodes: &[NodeId]| toml::Value::Array(nodes.iter().map(name).collect());
+    // One node by its name, several as a list.
+    let nodes = |nodes: &[NodeId]| match nodes {
+        [one] => name(one),
+        many => list(many),
+    };
+    let target = |target: &Target| {
+        let word = |w: &str| toml::Value::String(w.to_string());
+        match target {
+            Target::Leader => word("leader"),
+            Target::Random => word("random"),
+            Target::Minority => word("minority"),
+            Target::Crashed => word("crashed"),
+            Target::Paused => word("paused"),
+            Target::All => word("all"),
+            // A node called like a symbolic target is written as a list, where
+            // only names are read.
+            Target::Nodes(ns) => match ns.as_slice() {
+                [one] if !SYMBOLIC_TARGETS.contains(&node_names[one.index()].as_str()) => name(one),
+                many => list(many),
+            },
+        }
+    };
+    let pair = |a: &[NodeId], b: &[NodeId]| toml::Value::Array(vec![nodes(a), nodes(b)]);
+    let text = |s: String| toml::Value::String(s);
+
+    let mut entry = toml::Table::new();
+    // `Debug` writes zero as "0ns", which is right but reads oddly.
+    let at = fault.at.since_start();
+    entry.insert("at".into(), text(if at.is_zero() { "0s".into() } else { format!("{at:?}") }));
+    let key = fault.action.name().to_string();
+    match &fault.action {
+        FaultAction::Crash(t)
+        | FaultAction::Restart(t)
+        | FaultAction::Pause(t)
+        | FaultAction::Resume(t)
+        | FaultAction::RestoreSpeed(t) => {
+            entry.insert(key, target(t));
+        }
+        FaultAction::Heal => {
+            entry.insert(key, toml::Value::Boolean(true));
+        }
+        FaultAction::Partition(shape) => {
+            let (value, extra) = match shape {
+                Shape::Halves => (text("halves".into()), None),
+                Shape::MajorityMinority => (text("majority-minority".into()), None),
+                Shape::IsolateOne(Target::Random) => (text("isolate-one".into()), None),
+                Shape::IsolateOne(t) => (text("isolate-one".into()), Some(("target", target(t)))),
+                Shape::Bridge(order) => (text("bridge".into()), order.as_deref().map(|o| ("order", list(o)))),
+                Shape::Ring(order) => (text("ring".into()), order.as_deref().map(|o| ("order", list(o)))),
+                Shape::Groups(groups) => (toml::Value::Array(groups.iter().map(|g| list(g)).collect()), None),
+            };
+            entry.insert(key, value);
+            if let Some((extra_key, extra_value)) = extra {
+                entry.insert(extra_key.into(), extra_value);
+            }
+        }
+        FaultAction::Cut { from, to } => {
+            entry.insert(key, pair(from, to));
+        }
+        FaultAction::RestoreLink { a, b } => {
+            entry.insert(key, pair(a, b));
+        }
+        FaultAction::Degrade { a, b, patch } => {
+            entry.insert(key, pair(a, b));
+            if let Some(latency) = &patch.latency {
+                entry.insert("latency".into(), text(latency.to_string()));
+            }
+            if let Some(loss) = patch.loss {
+                entry.insert("loss".into(), toml::Value::Float(loss));
+            }
+            if let Some(duplicate) = patch.duplicate {
+                entry.insert("duplicate".into(), toml::Value::Float(duplicate));
+            }
+            if let Some(fifo) = patch.fifo {
+                entry.insert("fifo".into(), toml::Value::Boolean(fifo));
+            }
+            if let Some(bytes) = patch.bandwidth_bytes_per_sec {
+                let value = match i64::try_from(bytes) {
+                    Ok(n) => toml::Value::Integer(n),
+                    Err(_) => text(format!("{bytes}B/s")),
+                };
+                entry.insert("bandwidth".into(), value);
+            }
+        }
+        FaultAction::Clock { target: t, offset, drift_ppm } => {
+            entry.insert(key, target(t));
+            match offset {
+                ClockOffset::Ahead(d) if d.is_zero() => {}
+                ClockOffset::Ahead(d) => {
+                    entry.insert("offset".into(), text(format!("+{d:?}")));
+                }
+                ClockOffset::Behind(d) => {
+                    entry.insert("offset".into(), text(format!("-{d:?}")));
+                }
+            }
+            if *drift_ppm != 0.0 {
+                entry.insert("drift_ppm".into(), toml::Value::Float(*drift_ppm));
+            }
+        }
+        FaultAction::Slow { target: t, extra } => {
+            entry.insert(key, target(t));
+            entry.insert("extra".into(), text(extra.to_string()));
+        }
+    }
+    if let Some(lasting) = fault.lasting {
+        entry.insert("for".into(), text(format!("{lasting:?}")));
+    }
+    entry
 }
