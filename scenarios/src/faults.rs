@@ -631,6 +631,64 @@ mod tests {
     }
 
     #[test]
+    fn concrete_actions_resolve_the_same_whatever_the_state_and_draw_nothing() {
+        let n = 7;
+        let link = LinkModel::default();
+        let none = BTreeMap::new();
+        // The run as it was when the plans fired: node 2 crashed, node 5
+        // paused, node 3 leading.
+        let crashed: Vec<bool> = (0..n).map(|i| i == 2).collect();
+        let paused: Vec<bool> = (0..n).map(|i| i == 5).collect();
+        let then = World {
+            nodes: n,
+            crashed: &crashed,
+            paused: &paused,
+            leader: Some(NodeId::new(3)),
+            default_link: &link,
+            configured_links: &none,
+        };
+        // A different moment: nothing down, no leader.
+        let calm = vec![false; n];
+        let later = World { crashed: &calm, paused: &calm, leader: None, ..then };
+        let node = |i| NodeId::new(i);
+        let mut actions = vec![
+            FaultAction::Restart(Target::Crashed),
+            FaultAction::Resume(Target::Paused),
+            FaultAction::Heal,
+            FaultAction::Cut { from: vec![node(0)], to: vec![node(1), node(4)] },
+            FaultAction::Degrade { a: vec![node(1)], b: vec![node(6)], patch: LinkPatch::degraded() },
+            FaultAction::RestoreLink { a: vec![node(1)], b: vec![node(6)] },
+            FaultAction::Clock { target: Target::Random, offset: ClockOffset::Behind(Duration::from_millis(3)), drift_ppm: 5.0 },
+            FaultAction::Slow { target: Target::Leader, extra: Latency::constant(Duration::from_millis(2)) },
+            FaultAction::RestoreSpeed(Target::All),
+        ];
+        for target in [Target::Leader, Target::Random, Target::Minority, Target::All, Target::Nodes(vec![node(1)])] {
+            actions.push(FaultAction::Crash(target.clone()));
+            actions.push(FaultAction::Pause(target.clone()));
+            actions.push(FaultAction::Partition(Shape::IsolateOne(target)));
+        }
+        for shape in [Shape::Halves, Shape::MajorityMinority, Shape::Bridge(None), Shape::Ring(None)] {
+            actions.push(FaultAction::Partition(shape));
+        }
+        for seed in 0..10 {
+            let mut rng = stream_rng(seed, Stream::Faults);
+            for action in &actions {
+                let first = resolve(action, &then, &mut rng);
+                let mut untouched = stream_rng(seed + 100, Stream::Faults);
+                let again = resolve(&first.concrete, &later, &mut untouched);
+                assert_eq!(untouched.get_word_pos(), 0, "{action:?} drew from the stream when concrete");
+                assert_eq!(
+                    format!("{:?}", (&first.apply, &first.undo)),
+                    format!("{:?}", (&again.apply, &again.undo)),
+                    "{action:?} as {:?}",
+                    first.concrete
+                );
+                assert_eq!(format!("{:?}", again.concrete), format!("{:?}", first.concrete), "a fixed point");
+            }
+        }
+    }
+
+    #[test]
     fn nemesis_plans_are_seeded_and_inside_their_window() {
         let nemesis = Nemesis {
             kinds: NemesisKind::ALL.iter().map(|(_, k)| *k).collect(),

@@ -36,6 +36,9 @@
 //!    between that and the old duration. Faults that no longer fire before
 //!    the end are then dropped too, if it still fails without them.
 //!
+//! 6. **Remove faults again**, in case the shorter, simpler run needs fewer:
+//!    on return, no single fault can be removed from the result.
+//!
 //! Every candidate is a complete scenario file, written with the same writer
 //! as the result, loaded with the normal loader and run with the same seed:
 //! what was tried is exactly what is written. Runs are cached by file text,
@@ -272,9 +275,12 @@ pub fn shrink(
     let mut best = Best { candidate: pinned, run: pinned_run };
 
     // Each step stops early when the budget runs out; what is kept always fails.
-    let finished = search.remove_faults(&mut best).and_then(|()| search.simplify(&mut best)).and_then(
-        |()| search.shorten(&mut best),
-    );
+    let finished = search
+        .remove_faults(&mut best)
+        .and_then(|()| search.simplify(&mut best))
+        .and_then(|()| search.shorten(&mut best))
+        // A shorter run may need fewer faults.
+        .and_then(|()| search.remove_faults(&mut best));
     let budget_exhausted = match finished {
         Ok(()) => false,
         Err(Stop::Budget) => true,
@@ -486,32 +492,24 @@ impl Search<'_> {
 
     /// Step 3: delta debugging over the list of faults.
     fn remove_faults(&mut self, best: &mut Best) -> Result<(), Stop> {
-        let mut chunk = best.candidate.faults.len().div_ceil(2);
-        while !best.candidate.faults.is_empty() {
-            let mut removed = false;
-            let mut start = 0;
-            while start < best.candidate.faults.len() {
-                let end = (start + chunk).min(best.candidate.faults.len());
-                let mut candidate = best.candidate.clone();
-                candidate.faults.drain(start..end);
-                if self.try_keep(best, candidate, "remove")? {
-                    // The next chunk has moved into `start`.
-                    removed = true;
-                } else {
-                    start = end;
+        let duration = best.candidate.duration;
+        let mut faults = best.candidate.faults.clone();
+        // The last candidate kept is the one `faults` ends as.
+        let mut kept = None;
+        let result = remove_chunks(&mut faults, |faults| {
+            let candidate = Candidate { faults: faults.to_vec(), duration };
+            Ok(match self.fails(&candidate, "remove")? {
+                Some(run) => {
+                    kept = Some(Best { candidate, run });
+                    true
                 }
-            }
-            if removed {
-                // Removals may have made more removable: again, at this size.
-                chunk = chunk.min(best.candidate.faults.len().div_ceil(2)).max(1);
-            } else if chunk == 1 {
-                // No single fault can go: done.
-                break;
-            } else {
-                chunk = chunk.div_ceil(2);
-            }
+                None => false,
+            })
+        });
+        if let Some(kept) = kept {
+            *best = kept;
         }
-        Ok(())
+        result
     }
 
     /// Step 4: round times, fewer nodes per target, shorter `for`s.
@@ -597,6 +595,43 @@ impl Search<'_> {
         }
         Ok(())
     }
+}
+
+/// Delta debugging by removal: removes chunks of `items` while `fails`
+/// says the rest still fails, halving the chunk size from half the list down
+/// to single items. On return (unless `fails` stops it), no single item can
+/// be removed. `fails` is never asked about the whole list.
+fn remove_chunks<T: Clone, E>(
+    items: &mut Vec<T>,
+    mut fails: impl FnMut(&[T]) -> Result<bool, E>,
+) -> Result<(), E> {
+    let mut chunk = items.len().div_ceil(2);
+    while !items.is_empty() {
+        let mut removed = false;
+        let mut start = 0;
+        while start < items.len() {
+            let end = (start + chunk).min(items.len());
+            let mut rest = items.clone();
+            rest.drain(start..end);
+            if fails(&rest)? {
+                // Keep the removal; the next chunk has moved into `start`.
+                *items = rest;
+                removed = true;
+            } else {
+                start = end;
+            }
+        }
+        if removed {
+            // Removals may have made more removable: again, at this size.
+            chunk = chunk.min(items.len().div_ceil(2)).max(1);
+        } else if chunk == 1 {
+            // No single item can go: done.
+            break;
+        } else {
+            chunk = chunk.div_ceil(2);
+        }
+    }
+    Ok(())
 }
 
 /// How many nodes an action's target names, if it names them explicitly.
@@ -694,5 +729,59 @@ impl Template {
             "a loaded scenario has only known top-level keys"
         );
         toml::to_string(&out).expect("a table of strings, numbers, arrays and tables serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// With a monotone test ("fails while every needed item is there"),
+        /// removal finds exactly the needed items, in their order, and never
+        /// asks about a list that is not a sub-list of the original.
+        #[test]
+        fn chunk_removal_finds_exactly_what_is_needed(
+            needed in proptest::collection::vec(any::<bool>(), 0..40),
+        ) {
+            let mut items: Vec<usize> = (0..needed.len()).collect();
+            let mut asked = 0;
+            let result: Result<(), ()> = remove_chunks(&mut items, |rest| {
+                asked += 1;
+                prop_assert!(rest.windows(2).all(|w| w[0] < w[1]), "a sub-list, in order");
+                Ok(needed.iter().enumerate().filter(|(_, n)| **n).all(|(i, _)| rest.contains(&i)))
+            }).map_err(|_| ());
+            prop_assert!(result.is_ok());
+            let expected: Vec<usize> = needed.iter().enumerate().filter(|(_, n)| **n).map(|(i, _)| i).collect();
+            prop_assert_eq!(items, expected);
+            // Delta debugging's bound for a monotone test: well under n².
+            prop_assert!(asked <= 4 * needed.len() * (needed.len().max(2).ilog2() as usize + 1), "{} tests", asked);
+        }
+    }
+
+    #[test]
+    fn a_stop_keeps_what_was_removed_so_far() {
+        let mut items: Vec<u32> = (0..8).collect();
+        let mut budget = 1;
+        let result = remove_chunks(&mut items, |_| {
+            if budget == 0 {
+                return Err("budget");
+            }
+            budget -= 1;
+            Ok(true)
+        });
+        assert_eq!(result, Err("budget"));
+        assert_eq!(items, vec![4, 5, 6, 7], "the first half went before the budget ran out");
+    }
+
+    #[test]
+    fn times_round_to_readable_milliseconds() {
+        assert_eq!(nearest_ms(Duration::from_nanos(193_914_379)), Duration::from_millis(194));
+        assert_eq!(nearest_ms(Duration::from_nanos(499_999)), Duration::ZERO);
+        assert_eq!(halved(Duration::from_millis(967)), Some(Duration::from_millis(483)));
+        assert_eq!(halved(Duration::from_millis(2)), Some(Duration::from_millis(1)));
+        assert_eq!(halved(Duration::from_millis(1)), None, "nothing below a millisecond");
     }
 }

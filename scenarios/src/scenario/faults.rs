@@ -475,3 +475,135 @@ pub(crate) fn write_fault(fault: &PlannedFault, node_names: &[String]) -> toml::
     }
     entry
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    /// Every action, in every form the reader knows.
+    const FAULTS: &str = r#"
+[[faults]]
+at = "0s"
+crash = "random"
+for = "1.5ms"
+[[faults]]
+at = "1ms"
+crash = ["node-1", "node-3"]
+[[faults]]
+at = "2ms"
+restart = "crashed"
+[[faults]]
+at = "3ms"
+pause = "minority"
+for = "312.456789ms"
+[[faults]]
+at = "4ms"
+resume = "paused"
+[[faults]]
+at = "5ms"
+partition = "halves"
+[[faults]]
+at = "6ms"
+partition = "isolate-one"
+[[faults]]
+at = "7ms"
+partition = "isolate-one"
+target = []
+[[faults]]
+at = "8ms"
+partition = "bridge"
+order = ["node-4", "node-2", "node-1", "node-3", "node-0"]
+for = "10ms"
+[[faults]]
+at = "9ms"
+partition = "ring"
+[[faults]]
+at = "10ms"
+partition = [["node-0", "node-1"], ["node-2"]]
+[[faults]]
+at = "11ms"
+cut = ["node-0", ["node-1", "node-2"]]
+for = "1s"
+[[faults]]
+at = "12ms"
+heal = true
+[[faults]]
+at = "13ms"
+degrade = ["node-3", "node"]
+latency = "99% constant 10ms | 1% pareto scale=5ms shape=1.5"
+loss = 0.2
+duplicate = 0.015
+fifo = false
+bandwidth = "10MB/s"
+[[faults]]
+at = "14ms"
+restore-link = ["node-3", "node"]
+[[faults]]
+at = "15ms"
+clock = "n1"
+offset = "-1.25s"
+drift_ppm = -600000.5
+[[faults]]
+at = "16ms"
+clock = "all"
+[[faults]]
+at = "17ms"
+slow = "node"
+extra = "uniform 10ms..50ms"
+[[faults]]
+at = "18ms"
+restore-speed = "all"
+"#;
+
+    const HEAD: &str = "name = \"every-fault\"\ndescription = \"d\"\npattern = \"leader-election\"\n\
+                        [nodes]\nnode = 5\n";
+
+    fn faults_of(text: &str) -> Vec<PlannedFault> {
+        match Scenario::load("f.toml", text, &[], "f.toml") {
+            Ok(scenario) => scenario.faults,
+            Err(e) => panic!("{e}\n{text}"),
+        }
+    }
+
+    #[test]
+    fn every_fault_written_reads_back_as_itself() {
+        let faults = faults_of(&format!("{HEAD}{FAULTS}"));
+        assert_eq!(faults.len(), 19);
+        let names: Vec<String> = (0..5).map(|i| format!("node-{i}")).collect();
+        let entries = faults.iter().map(|f| toml::Value::Table(write_fault(f, &names))).collect();
+        let mut table = toml::Table::new();
+        table.insert("faults".into(), toml::Value::Array(entries));
+        let written = toml::to_string(&table).expect("serializes");
+        let again = faults_of(&format!("{HEAD}{written}"));
+        assert_eq!(format!("{faults:#?}"), format!("{again:#?}"), "{written}");
+        assert!(written.contains("crash = [\"node-1\", \"node-3\"]"), "{written}");
+        assert!(written.contains("offset = \"-1.25s\""), "{written}");
+    }
+
+    #[test]
+    fn a_node_named_like_a_target_is_written_as_a_list() {
+        let text = "name = \"x\"\ndescription = \"d\"\npattern = \"leader-election\"\n\
+                    [nodes]\nnode = { count = 3, names = [\"leader\", \"b\", \"c\"] }\n[[faults]]\nat = \"1s\"\ncrash = [\"leader\"]\n";
+        let faults = faults_of(text);
+        assert!(matches!(&faults[0].action, FaultAction::Crash(Target::Nodes(n)) if n == &[NodeId::new(0)]));
+        let names = vec!["leader".to_string(), "b".into(), "c".into()];
+        let entry = write_fault(&faults[0], &names);
+        assert_eq!(entry["crash"], toml::Value::Array(vec![toml::Value::String("leader".into())]));
+    }
+
+    #[test]
+    fn a_shape_order_names_every_node_once() {
+        let bad = |order: &str| {
+            let text = format!("{HEAD}[[faults]]\nat = \"1s\"\npartition = \"ring\"\norder = {order}\n");
+            Scenario::load("f.toml", &text, &[], "f.toml").expect_err("a bad order").to_string()
+        };
+        assert!(bad(r#"["node-0", "node-1"]"#).contains("an order lists every node once: 5 nodes"));
+        assert!(bad(r#"["node-0", "node-0", "node-1", "node-2", "node-3"]"#).contains("in the order twice"));
+        assert!(bad(r#"["node", "node-1"]"#).contains("single nodes, not roles or groups"));
+        let order = r#"["node-0", "node-1", "node-2", "node-3", "node-4"]"#;
+        let halves = format!("{HEAD}[[faults]]\nat = \"1s\"\npartition = \"halves\"\norder = {order}\n");
+        let error = Scenario::load("f.toml", &halves, &[], "f.toml").expect_err("order on halves").to_string();
+        assert!(error.contains("`order` is for"), "{error}");
+    }
+}
