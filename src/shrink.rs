@@ -14,16 +14,19 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use weft_scenarios::open;
 use weft_scenarios::report::shell_word;
 use weft_scenarios::shrink::{Progress, ShrinkOptions};
-use weft_scenarios::open;
 
 use crate::{ShrinkArgs, UsageError};
 
 pub(crate) fn shrink(args: &ShrinkArgs) -> Result<ExitCode, UsageError> {
     let scenario = open(&args.scenario, &args.sets)?;
     let seed = args.seed.unwrap_or(scenario.seed);
-    let path = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("{}-seed{seed}-shrunk.toml", scenario.name)));
+    let path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}-seed{seed}-shrunk.toml", scenario.name)));
     out!("shrinking   {} with seed {seed}", scenario.name);
 
     let bar = progress_bar(args.max_runs);
@@ -49,7 +52,11 @@ pub(crate) fn shrink(args: &ShrinkArgs) -> Result<ExitCode, UsageError> {
     } else {
         ""
     };
-    out!("property    `{}`{expected}, first violated at {} in the original run", shrunk.property, before.time);
+    out!(
+        "property    `{}`{expected}, first violated at {} in the original run",
+        shrunk.property,
+        before.time
+    );
     if shrunk.pinned_exactly {
         out!("pinned      the {} faults that fired, written out, replay the same run", shrunk.faults_before);
     } else {

@@ -272,7 +272,8 @@ pub fn resolve(action: &FaultAction, world: &World<'_>, rng: &mut ChaCha8Rng) ->
             let nodes = pick(target, world, rng, |_| true);
             let faults =
                 nodes.iter().map(|&node| Fault::ClockSkew { node, offset: *offset, drift_ppm: *drift_ppm });
-            let concrete = FaultAction::Clock { target: named(&nodes), offset: *offset, drift_ppm: *drift_ppm };
+            let concrete =
+                FaultAction::Clock { target: named(&nodes), offset: *offset, drift_ppm: *drift_ppm };
             (faults.collect(), Vec::new(), concrete)
         }
         FaultAction::Slow { target, extra } => {
@@ -658,11 +659,17 @@ mod tests {
             FaultAction::Cut { from: vec![node(0)], to: vec![node(1), node(4)] },
             FaultAction::Degrade { a: vec![node(1)], b: vec![node(6)], patch: LinkPatch::degraded() },
             FaultAction::RestoreLink { a: vec![node(1)], b: vec![node(6)] },
-            FaultAction::Clock { target: Target::Random, offset: ClockOffset::Behind(Duration::from_millis(3)), drift_ppm: 5.0 },
+            FaultAction::Clock {
+                target: Target::Random,
+                offset: ClockOffset::Behind(Duration::from_millis(3)),
+                drift_ppm: 5.0,
+            },
             FaultAction::Slow { target: Target::Leader, extra: Latency::constant(Duration::from_millis(2)) },
             FaultAction::RestoreSpeed(Target::All),
         ];
-        for target in [Target::Leader, Target::Random, Target::Minority, Target::All, Target::Nodes(vec![node(1)])] {
+        for target in
+            [Target::Leader, Target::Random, Target::Minority, Target::All, Target::Nodes(vec![node(1)])]
+        {
             actions.push(FaultAction::Crash(target.clone()));
             actions.push(FaultAction::Pause(target.clone()));
             actions.push(FaultAction::Partition(Shape::IsolateOne(target)));

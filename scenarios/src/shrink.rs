@@ -52,10 +52,10 @@ use std::time::Duration;
 
 use weft_sim::SimTime;
 
+use crate::ScenarioError;
 use crate::faults::{FaultAction, PlannedFault, Target};
 use crate::report::{RunOptions, RunReport, Verdict, Violation, shell_word};
 use crate::scenario::{Scenario, TOP_LEVEL_KEYS, parse_with_sets, write_fault};
-use crate::ScenarioError;
 
 /// What to shrink toward, and how much work to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,6 +323,9 @@ pub fn shrink(
 /// `[[faults]]`, no `[nemesis]`, its `--set`s applied and `seed` set: with
 /// the run's own fired faults, the same run as the original, for that seed.
 pub fn pinned_file(scenario: &Scenario, faults: &[PlannedFault], seed: u64) -> Result<String, ShrinkError> {
+    if i64::try_from(seed).is_err() {
+        return Err(ShrinkError::SeedTooLarge(seed));
+    }
     let template = Template::new(scenario)?;
     let candidate = Candidate { faults: faults.to_vec(), duration: scenario.duration };
     Ok(template.text(&candidate, &scenario.name, &scenario.description, seed))
@@ -521,7 +524,12 @@ impl Search<'_> {
             fault.at = SimTime::ZERO.saturating_add(nearest_ms(fault.at.since_start()));
             fault.lasting = fault.lasting.map(|l| nearest_ms(l).max(Duration::from_millis(1)));
         }
-        if rounded.faults.iter().zip(&best.candidate.faults).any(|(r, f)| (r.at, r.lasting) != (f.at, f.lasting)) {
+        if rounded
+            .faults
+            .iter()
+            .zip(&best.candidate.faults)
+            .any(|(r, f)| (r.at, r.lasting) != (f.at, f.lasting))
+        {
             self.try_keep(best, rounded, "simplify")?;
         }
         for i in 0..best.candidate.faults.len() {
@@ -710,12 +718,13 @@ impl Template {
             let value = match key {
                 "name" => Some(Value::String(name.into())),
                 "description" => Some(Value::String(description.into())),
-                // The loader allows seeds up to i64::MAX; `shrink` checks.
+                // The loader allows seeds up to i64::MAX; callers check.
                 "seed" => Some(Value::Integer(i64::try_from(seed).unwrap_or(i64::MAX))),
                 "duration" => candidate.duration.map(|d| Value::String(format!("{d:?}"))),
                 "nemesis" => None,
                 "faults" => (!candidate.faults.is_empty()).then(|| {
-                    let entries = candidate.faults.iter().map(|f| Value::Table(write_fault(f, &self.node_names)));
+                    let entries =
+                        candidate.faults.iter().map(|f| Value::Table(write_fault(f, &self.node_names)));
                     Value::Array(entries.collect())
                 }),
                 other => self.root.get(other).cloned(),

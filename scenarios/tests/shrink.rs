@@ -29,9 +29,10 @@ fn is_concrete(action: &FaultAction) -> bool {
             Shape::IsolateOne(t) => named(t),
             Shape::Halves | Shape::MajorityMinority | Shape::Bridge(None) | Shape::Ring(None) => false,
         },
-        FaultAction::Cut { .. } | FaultAction::Heal | FaultAction::Degrade { .. } | FaultAction::RestoreLink { .. } => {
-            true
-        }
+        FaultAction::Cut { .. }
+        | FaultAction::Heal
+        | FaultAction::Degrade { .. }
+        | FaultAction::RestoreLink { .. } => true,
     }
 }
 
@@ -56,7 +57,9 @@ fn pinned_faults_replay_the_same_run() {
         for fault in &original.faults_fired {
             assert!(is_concrete(&fault.action), "{name} seed {seed}: {fault:?} is not concrete");
             if let FaultAction::Partition(shape) = &fault.action {
-                shapes.insert(format!("{shape:?}").chars().take_while(|c| c.is_alphabetic()).collect::<String>());
+                shapes.insert(
+                    format!("{shape:?}").chars().take_while(|c| c.is_alphabetic()).collect::<String>(),
+                );
             }
         }
         let text = pinned_file(&scenario, &original.faults_fired, seed).expect("pins");
@@ -192,8 +195,11 @@ fn a_run_that_holds_has_nothing_to_shrink() {
     let error = shrink(&scenario, &options, &mut |_| {}).expect_err("nothing failed");
     assert!(matches!(error, ShrinkError::NothingFailed { seed: 1, expected: None }), "{error:?}");
 
-    let scenario = library::find("leader-election-volatile-votes").expect("in the library").load(&[]).expect("loads");
+    let scenario =
+        library::find("leader-election-volatile-votes").expect("in the library").load(&[]).expect("loads");
     let options = ShrinkOptions { property: Some("one-leader-per-term".into()), ..options };
     let error = shrink(&scenario, &options, &mut |_| {}).expect_err("not that property");
-    assert!(error.to_string().contains("does not violate `one-leader-per-term`; it violates: one-vote-per-term"));
+    assert!(
+        error.to_string().contains("does not violate `one-leader-per-term`; it violates: one-vote-per-term")
+    );
 }

@@ -70,9 +70,9 @@ impl Item {
                 Err(_) => toml::Value::String(text.clone()),
             },
             Value::Array(items) => toml::Value::Array(items.iter().map(Item::to_toml).collect()),
-            Value::Table(table) => toml::Value::Table(
-                table.entries.iter().map(|e| (e.key.clone(), e.item.to_toml())).collect(),
-            ),
+            Value::Table(table) => {
+                toml::Value::Table(table.entries.iter().map(|e| (e.key.clone(), e.item.to_toml())).collect())
+            }
         }
     }
 }

@@ -603,7 +603,8 @@ restore-speed = "all"
         assert!(bad(r#"["node", "node-1"]"#).contains("single nodes, not roles or groups"));
         let order = r#"["node-0", "node-1", "node-2", "node-3", "node-4"]"#;
         let halves = format!("{HEAD}[[faults]]\nat = \"1s\"\npartition = \"halves\"\norder = {order}\n");
-        let error = Scenario::load("f.toml", &halves, &[], "f.toml").expect_err("order on halves").to_string();
+        let error =
+            Scenario::load("f.toml", &halves, &[], "f.toml").expect_err("order on halves").to_string();
         assert!(error.contains("`order` is for"), "{error}");
     }
 }
