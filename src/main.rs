@@ -1,5 +1,5 @@
-//! `weft`: run, sweep, explore, list, show and validate scenarios of simulated
-//! distributed systems.
+//! `weft`: run, sweep, shrink, explore, list, show and validate scenarios
+//! of simulated distributed systems.
 //!
 //! This file is only the command line: parsing flags (clap), calling
 //! `weft-scenarios`, and printing; `sweep` (in `sweep.rs`) runs many
@@ -14,12 +14,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-mod explore;
-mod sweep;
-
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 use weft_scenarios::catalog::LINEARIZABLE;
+use weft_scenarios::shrink::ShrinkError;
 use weft_scenarios::{RunOptions, RunReport, ScenarioError, Verdict, library, open};
 use weft_sim::DropReason;
 use weft_sim::trace::{DeterminismCheck, JsonLines, TraceEvent, check_determinism};
@@ -31,7 +29,11 @@ macro_rules! out {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
-pub(crate) use out;
+
+// The subcommands with files of their own (after `out!`, which they use).
+mod explore;
+mod shrink;
+mod sweep;
 
 /// Writes text to standard output as it is, ignoring a closed pipe.
 fn out_raw(text: &str) {
@@ -70,6 +72,10 @@ enum Command {
     /// Run a scenario over many seeds, in parallel, and summarise what
     /// broke, on which seeds, and how the metrics spread.
     Sweep(sweep::SweepArgs),
+    /// Shrink a failing run: remove and simplify its faults, and shorten
+    /// it, while it still fails the same property; write the result as a
+    /// scenario file that fails with its own seed.
+    Shrink(ShrinkArgs),
     /// Check scenario files without running them.
     Validate {
         /// The files (or built-in names) to check.
@@ -108,6 +114,32 @@ struct RunArgs {
     check_determinism: bool,
 }
 
+#[derive(clap::Args, Debug)]
+struct ShrinkArgs {
+    /// A built-in scenario's name (see `weft list`) or a scenario file's path.
+    #[arg(value_name = "NAME|PATH")]
+    scenario: String,
+    /// The seed of the failing run (default: the scenario's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override any field of the scenario, as for `weft run`; the shrunk
+    /// file has the overrides written in.
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    sets: Vec<String>,
+    /// Where to write the shrunk scenario (default:
+    /// `NAME-seedN-shrunk.toml` in the current directory).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The property to keep failing (default: the expected violation if the
+    /// scenario has one and it happened, else the first violation).
+    #[arg(long, value_name = "NAME")]
+    property: Option<String>,
+    /// The most runs to make.
+    #[arg(long, value_name = "N", default_value_t = weft_scenarios::shrink::ShrinkOptions::DEFAULT_MAX_RUNS,
+          value_parser = clap::value_parser!(u32).range(2..))]
+    max_runs: u32,
+}
+
 /// An error caused by the user's input, reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 enum UsageError {
@@ -120,6 +152,8 @@ enum UsageError {
     Trace(String),
     #[error("the explorer needs a terminal; `weft run NAME --trace FILE` writes a trace instead")]
     NoTerminal,
+    #[error("{0}")]
+    Shrink(#[from] weft_scenarios::shrink::ShrinkError),
 }
 
 fn main() -> ExitCode {
@@ -130,6 +164,7 @@ fn main() -> ExitCode {
         Some(Command::Sweep(args)) => sweep::sweep(&args),
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
+        Some(Command::Shrink(args)) => shrink::shrink(&args),
         Some(Command::Validate { paths }) => Ok(validate(&paths)),
         // `weft` alone is where a newcomer starts: in a terminal, the
         // explorer's scenario picker; in a pipe or a script, where a
@@ -154,7 +189,8 @@ fn main() -> ExitCode {
 /// diagnostics (in colour on a terminal, unless `NO_COLOR` is set).
 fn report_error(error: &UsageError) {
     match error {
-        UsageError::Scenario(ScenarioError::Invalid(diagnostics)) => {
+        UsageError::Scenario(ScenarioError::Invalid(diagnostics))
+        | UsageError::Shrink(ShrinkError::Scenario(ScenarioError::Invalid(diagnostics))) => {
             let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             eprintln!("{}", diagnostics.render(styled));
         }

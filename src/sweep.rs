@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use weft_scenarios::open;
 use weft_scenarios::sweep::{self, SeedResult, Seeds, Shard, Summary, SweepError, SweepLine};
 
-use crate::{UsageError, human, out};
+use crate::{UsageError, human};
 
 #[derive(clap::Args, Debug)]
 pub struct SweepArgs {

@@ -19,6 +19,14 @@
 //! `bridge` and `ring` are not splits into groups (talking is not
 //! transitive in them), so they are made of one-way cuts in both directions.
 //!
+//! When a plan fires, [`resolve`] also returns its *concrete* version: the
+//! same action with every choice it made written in (the nodes a `random`
+//! or `leader` target named, the groups of `halves`, the order of a `ring`).
+//! The driver records these on the run's report (`faults_fired`), and a
+//! scenario whose faults are that list, with no nemesis, replays the same
+//! run with the same seed without drawing from the fault stream at all: that
+//! is how `weft shrink` turns a failing random run into a file to edit.
+//!
 //! A **nemesis** adds random faults: at exponentially distributed gaps it
 //! draws a kind of fault, applies it to random targets, and undoes it a
 //! while later. Every draw comes from the run's fault stream, so a seed
@@ -76,10 +84,14 @@ pub enum Shape {
     IsolateOne(Target),
     /// A random minority against the majority.
     MajorityMinority,
-    /// Two halves joined through one node.
-    Bridge,
-    /// Overlapping majorities around a ring.
-    Ring,
+    /// Two halves joined through one node. With an order (every node once),
+    /// the first half, the bridge and the second half are laid out in that
+    /// order; without one, the order is drawn from the fault stream.
+    Bridge(Option<Vec<NodeId>>),
+    /// Overlapping majorities around a ring. With an order (every node
+    /// once), that is the ring; without one, it is drawn from the fault
+    /// stream.
+    Ring(Option<Vec<NodeId>>),
     /// These groups, as written.
     Groups(Vec<Vec<NodeId>>),
 }
@@ -209,46 +221,71 @@ pub struct World<'a> {
     pub configured_links: &'a BTreeMap<(NodeId, NodeId), LinkModel>,
 }
 
-/// Turns a planned action into engine faults, resolving its targets now.
-/// Returns the faults to apply and the faults that undo them (for
-/// `lasting`).
-pub fn resolve(action: &FaultAction, world: &World<'_>, rng: &mut ChaCha8Rng) -> (Vec<Fault>, Vec<Fault>) {
+/// A planned action, resolved when it fires.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The engine faults to apply now.
+    pub apply: Vec<Fault>,
+    /// The engine faults that undo them (for `lasting`).
+    pub undo: Vec<Fault>,
+    /// The action with every choice made: targets as the nodes they named,
+    /// random shapes as their groups or order. Resolving it again gives the
+    /// same `apply` and `undo` whatever the run's state, and draws nothing
+    /// from the fault stream.
+    pub concrete: FaultAction,
+}
+
+/// Turns a planned action into engine faults, resolving its targets now
+/// against `world`, and drawing random choices from `rng`.
+pub fn resolve(action: &FaultAction, world: &World<'_>, rng: &mut ChaCha8Rng) -> Resolved {
     let every = |f: fn(NodeId) -> Fault, nodes: &[NodeId]| nodes.iter().map(|n| f(*n)).collect::<Vec<_>>();
     let up = |i: usize| !world.crashed[i];
-    match action {
+    let named = |nodes: &[NodeId]| Target::Nodes(nodes.to_vec());
+    let (apply, undo, concrete) = match action {
         FaultAction::Crash(target) => {
             let nodes = pick(target, world, rng, up);
-            (every(|node| Fault::Crash { node }, &nodes), every(|node| Fault::Restart { node }, &nodes))
+            let (apply, undo) =
+                (every(|node| Fault::Crash { node }, &nodes), every(|node| Fault::Restart { node }, &nodes));
+            (apply, undo, FaultAction::Crash(named(&nodes)))
         }
         FaultAction::Restart(target) => {
             let nodes = pick(target, world, rng, |i| world.crashed[i]);
-            (every(|node| Fault::Restart { node }, &nodes), Vec::new())
+            (every(|node| Fault::Restart { node }, &nodes), Vec::new(), FaultAction::Restart(named(&nodes)))
         }
         FaultAction::Pause(target) => {
             let nodes = pick(target, world, rng, |i| up(i) && !world.paused[i]);
-            (every(|node| Fault::Pause { node }, &nodes), every(|node| Fault::Resume { node }, &nodes))
+            let (apply, undo) =
+                (every(|node| Fault::Pause { node }, &nodes), every(|node| Fault::Resume { node }, &nodes));
+            (apply, undo, FaultAction::Pause(named(&nodes)))
         }
         FaultAction::Resume(target) => {
             let nodes = pick(target, world, rng, |i| world.paused[i]);
-            (every(|node| Fault::Resume { node }, &nodes), Vec::new())
+            (every(|node| Fault::Resume { node }, &nodes), Vec::new(), FaultAction::Resume(named(&nodes)))
         }
-        FaultAction::Partition(shape) => (partition(shape, world, rng), vec![Fault::Heal]),
-        FaultAction::Cut { from, to } => (cuts(from, to, false), vec![Fault::Heal]),
-        FaultAction::Heal => (vec![Fault::Heal], Vec::new()),
+        FaultAction::Partition(shape) => {
+            let (faults, shape) = partition(shape, world, rng);
+            (faults, vec![Fault::Heal], FaultAction::Partition(shape))
+        }
+        FaultAction::Cut { from, to } => (cuts(from, to, false), vec![Fault::Heal], action.clone()),
+        FaultAction::Heal => (vec![Fault::Heal], Vec::new(), action.clone()),
         FaultAction::Clock { target, offset, drift_ppm } => {
             let nodes = pick(target, world, rng, |_| true);
             let faults =
                 nodes.iter().map(|&node| Fault::ClockSkew { node, offset: *offset, drift_ppm: *drift_ppm });
-            (faults.collect(), Vec::new())
+            let concrete =
+                FaultAction::Clock { target: named(&nodes), offset: *offset, drift_ppm: *drift_ppm };
+            (faults.collect(), Vec::new(), concrete)
         }
         FaultAction::Slow { target, extra } => {
             let nodes = pick(target, world, rng, |_| true);
             let slow = nodes.iter().map(|&node| Fault::SlowNode { node, extra: extra.clone() }).collect();
-            (slow, every(|node| Fault::RestoreSpeed { node }, &nodes))
+            let concrete = FaultAction::Slow { target: named(&nodes), extra: extra.clone() };
+            (slow, every(|node| Fault::RestoreSpeed { node }, &nodes), concrete)
         }
         FaultAction::RestoreSpeed(target) => {
             let nodes = pick(target, world, rng, |_| true);
-            (every(|node| Fault::RestoreSpeed { node }, &nodes), Vec::new())
+            let concrete = FaultAction::RestoreSpeed(named(&nodes));
+            (every(|node| Fault::RestoreSpeed { node }, &nodes), Vec::new(), concrete)
         }
         FaultAction::Degrade { a, b, patch } => {
             let pairs = pairs(a, b);
@@ -257,12 +294,14 @@ pub fn resolve(action: &FaultAction, world: &World<'_>, rng: &mut ChaCha8Rng) ->
                 Fault::DegradeLink { a, b, link: patch.apply(base) }
             });
             let restore = pairs.iter().map(|&(a, b)| Fault::RestoreLink { a, b });
-            (degrade.collect(), restore.collect())
+            (degrade.collect(), restore.collect(), action.clone())
         }
         FaultAction::RestoreLink { a, b } => {
-            (pairs(a, b).into_iter().map(|(a, b)| Fault::RestoreLink { a, b }).collect(), Vec::new())
+            let restore = pairs(a, b).into_iter().map(|(a, b)| Fault::RestoreLink { a, b }).collect();
+            (restore, Vec::new(), action.clone())
         }
-    }
+    };
+    Resolved { apply, undo, concrete }
 }
 
 /// The nodes a target names now. `eligible` says which nodes a random pick
@@ -298,62 +337,76 @@ fn pick(
     }
 }
 
-/// The engine faults that make a partition of the given shape.
-fn partition(shape: &Shape, world: &World<'_>, rng: &mut ChaCha8Rng) -> Vec<Fault> {
+/// The engine faults that make a partition of the given shape, and the
+/// shape with its random choices made.
+fn partition(shape: &Shape, world: &World<'_>, rng: &mut ChaCha8Rng) -> (Vec<Fault>, Shape) {
     let n = world.nodes;
     if n < 2 {
-        // Nothing to split.
-        return Vec::new();
+        // Nothing to split, and nothing drawn.
+        return (Vec::new(), shape.clone());
     }
     let mut shuffled: Vec<NodeId> = (0..n).map(|i| NodeId::new(i as u32)).collect();
     let groups = |mut groups: Vec<Vec<NodeId>>| {
         groups.iter_mut().for_each(|g| g.sort());
-        vec![Fault::Partition { groups }]
+        (vec![Fault::Partition { groups: groups.clone() }], Shape::Groups(groups))
+    };
+    // The order a shape lays the nodes out in: as written, or drawn.
+    let mut lay_out = |order: &Option<Vec<NodeId>>| match order {
+        Some(order) => {
+            debug_assert_eq!(order.len(), n, "a shape's order names every node once");
+            order.clone()
+        }
+        None => {
+            shuffled.shuffle(rng);
+            shuffled.clone()
+        }
     };
     match shape {
         Shape::Groups(written) => groups(written.clone()),
         Shape::Halves => {
-            shuffled.shuffle(rng);
-            let second = shuffled.split_off(n / 2);
-            groups(vec![shuffled, second])
+            let mut first = lay_out(&None);
+            let second = first.split_off(n / 2);
+            groups(vec![first, second])
         }
         Shape::MajorityMinority => {
-            shuffled.shuffle(rng);
-            let majority = shuffled.split_off(n.saturating_sub(1) / 2);
-            groups(vec![shuffled, majority])
+            let mut minority = lay_out(&None);
+            let majority = minority.split_off(n.saturating_sub(1) / 2);
+            groups(vec![minority, majority])
         }
         Shape::IsolateOne(target) => {
             let alone = pick(target, world, rng, |_| true);
+            let concrete = Shape::IsolateOne(Target::Nodes(alone.first().copied().into_iter().collect()));
             match alone.first() {
-                Some(&node) => groups(vec![vec![node]]),
-                None => Vec::new(),
+                Some(&node) => (groups(vec![vec![node]]).0, concrete),
+                None => (Vec::new(), concrete),
             }
         }
-        Shape::Bridge => {
+        Shape::Bridge(order) => {
             // Two halves; the bridge node (the first of the second half)
             // keeps its links to both.
-            shuffled.shuffle(rng);
-            let mut second = shuffled.split_off(n / 2);
+            let order = lay_out(order);
+            let mut first = order.clone();
+            let mut second = first.split_off(n / 2);
             let bridge = second.remove(0);
-            debug_assert!(!shuffled.contains(&bridge) && !second.contains(&bridge));
-            cuts(&shuffled, &second, true)
+            debug_assert!(!first.contains(&bridge) && !second.contains(&bridge));
+            (cuts(&first, &second, true), Shape::Bridge(Some(order)))
         }
-        Shape::Ring => {
+        Shape::Ring(order) => {
             // Nodes around a ring see those within `reach` places: itself and
             // 2·reach others, the smallest majority; the majorities overlap
             // without being equal.
-            shuffled.shuffle(rng);
+            let ring = lay_out(order);
             let reach = (n / 2).div_ceil(2);
             let mut faults = Vec::new();
             for i in 0..n {
                 for j in 0..n {
                     let distance = i.abs_diff(j).min(n - i.abs_diff(j));
                     if i != j && distance > reach {
-                        faults.push(Fault::CutOneWay { from: shuffled[i], to: shuffled[j] });
+                        faults.push(Fault::CutOneWay { from: ring[i], to: ring[j] });
                     }
                 }
             }
-            faults
+            (faults, Shape::Ring(Some(ring)))
         }
     }
 }
@@ -465,8 +518,8 @@ impl Nemesis {
                     0 => Shape::Halves,
                     1 => Shape::IsolateOne(Target::Random),
                     2 => Shape::MajorityMinority,
-                    3 => Shape::Bridge,
-                    _ => Shape::Ring,
+                    3 => Shape::Bridge(None),
+                    _ => Shape::Ring(None),
                 }),
                 NemesisKind::Clock => {
                     let jump = Duration::from_millis(rng.random_range(1..=1000));
@@ -539,7 +592,7 @@ mod tests {
             default_link: &link,
             configured_links: &none,
         };
-        resolve(&FaultAction::Partition(shape), &w, &mut stream_rng(seed, Stream::Faults)).0
+        resolve(&FaultAction::Partition(shape), &w, &mut stream_rng(seed, Stream::Faults)).apply
     }
 
     #[test]
@@ -559,11 +612,11 @@ mod tests {
                 let one = sees(&shape_faults(Shape::IsolateOne(Target::Random), n, seed));
                 assert_eq!(one.iter().filter(|s| **s == 1).count(), 1, "isolate-one n={n}");
 
-                let bridge = can_talk(&shape_faults(Shape::Bridge, n, seed), n);
+                let bridge = can_talk(&shape_faults(Shape::Bridge(None), n, seed), n);
                 let bridges: Vec<usize> = (0..n).filter(|&i| bridge[i].iter().all(|t| *t)).collect();
                 assert_eq!(bridges.len(), 1, "bridge n={n}: exactly one node talks to all");
 
-                let ring = can_talk(&shape_faults(Shape::Ring, n, seed), n);
+                let ring = can_talk(&shape_faults(Shape::Ring(None), n, seed), n);
                 for (i, row) in ring.iter().enumerate() {
                     assert!(
                         row.iter().filter(|t| **t).count() >= majority,
@@ -574,6 +627,70 @@ mod tests {
                 if n >= 5 {
                     assert!(ring.iter().any(|row| row.iter().any(|t| !t)), "ring n={n} cuts something");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn concrete_actions_resolve_the_same_whatever_the_state_and_draw_nothing() {
+        let n = 7;
+        let link = LinkModel::default();
+        let none = BTreeMap::new();
+        // The run as it was when the plans fired: node 2 crashed, node 5
+        // paused, node 3 leading.
+        let crashed: Vec<bool> = (0..n).map(|i| i == 2).collect();
+        let paused: Vec<bool> = (0..n).map(|i| i == 5).collect();
+        let then = World {
+            nodes: n,
+            crashed: &crashed,
+            paused: &paused,
+            leader: Some(NodeId::new(3)),
+            default_link: &link,
+            configured_links: &none,
+        };
+        // A different moment: nothing down, no leader.
+        let calm = vec![false; n];
+        let later = World { crashed: &calm, paused: &calm, leader: None, ..then };
+        let node = |i| NodeId::new(i);
+        let mut actions = vec![
+            FaultAction::Restart(Target::Crashed),
+            FaultAction::Resume(Target::Paused),
+            FaultAction::Heal,
+            FaultAction::Cut { from: vec![node(0)], to: vec![node(1), node(4)] },
+            FaultAction::Degrade { a: vec![node(1)], b: vec![node(6)], patch: LinkPatch::degraded() },
+            FaultAction::RestoreLink { a: vec![node(1)], b: vec![node(6)] },
+            FaultAction::Clock {
+                target: Target::Random,
+                offset: ClockOffset::Behind(Duration::from_millis(3)),
+                drift_ppm: 5.0,
+            },
+            FaultAction::Slow { target: Target::Leader, extra: Latency::constant(Duration::from_millis(2)) },
+            FaultAction::RestoreSpeed(Target::All),
+        ];
+        for target in
+            [Target::Leader, Target::Random, Target::Minority, Target::All, Target::Nodes(vec![node(1)])]
+        {
+            actions.push(FaultAction::Crash(target.clone()));
+            actions.push(FaultAction::Pause(target.clone()));
+            actions.push(FaultAction::Partition(Shape::IsolateOne(target)));
+        }
+        for shape in [Shape::Halves, Shape::MajorityMinority, Shape::Bridge(None), Shape::Ring(None)] {
+            actions.push(FaultAction::Partition(shape));
+        }
+        for seed in 0..10 {
+            let mut rng = stream_rng(seed, Stream::Faults);
+            for action in &actions {
+                let first = resolve(action, &then, &mut rng);
+                let mut untouched = stream_rng(seed + 100, Stream::Faults);
+                let again = resolve(&first.concrete, &later, &mut untouched);
+                assert_eq!(untouched.get_word_pos(), 0, "{action:?} drew from the stream when concrete");
+                assert_eq!(
+                    format!("{:?}", (&first.apply, &first.undo)),
+                    format!("{:?}", (&again.apply, &again.undo)),
+                    "{action:?} as {:?}",
+                    first.concrete
+                );
+                assert_eq!(format!("{:?}", again.concrete), format!("{:?}", first.concrete), "a fixed point");
             }
         }
     }

@@ -16,6 +16,7 @@
 //! | [`run`] | the driver: builds the simulation, fires faults, judges properties (always-properties after every event) |
 //! | [`params`] | typed pattern parameters |
 //! | [`report`] | [`RunReport`]: what a run produced, and its verdict |
+//! | [`shrink`] | cuts a failing run down to a small scenario file that fails the same way |
 //! | [`library`] | the built-in scenarios |
 //! | [`sweep`] | one scenario over many seeds, in parallel; shards and their merged summary |
 //!
@@ -38,6 +39,7 @@ pub mod params;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shrink;
 pub mod sweep;
 pub mod workload;
 

@@ -2,6 +2,8 @@
 
 use weft_patterns::history::History;
 pub use weft_sim::trace::Violation;
+
+use crate::faults::PlannedFault;
 use weft_sim::{MetricsSummary, Outcome, RunStats, SimTime, Trace};
 
 /// How to run a scenario.
@@ -46,6 +48,13 @@ pub struct RunReport {
     /// Things worth knowing that are not violations (a fault whose target
     /// did not exist when it fired).
     pub notes: Vec<String>,
+    /// The planned faults (from the file and the nemesis) that fired, in the
+    /// order they fired, each made concrete: its targets replaced by the
+    /// nodes they named then, a random partition by its groups or order
+    /// (see `faults::Resolved`). A scenario with exactly these faults and no
+    /// nemesis replays this run with the same seed. Not part of the run's
+    /// JSON.
+    pub faults_fired: Vec<PlannedFault>,
     /// The full trace, if it was kept.
     pub trace: Option<Trace>,
     /// The clients' history, for patterns whose clients record one.
@@ -100,8 +109,15 @@ impl RunReport {
     }
 }
 
-/// `word`, quoted for a POSIX shell if it needs to be.
-fn shell_word(word: &str) -> String {
+/// `word`, quoted for a POSIX shell if it needs to be (for commands printed
+/// to be copied).
+///
+/// ```
+/// use weft_scenarios::report::shell_word;
+/// assert_eq!(shell_word("my-run.toml"), "my-run.toml");
+/// assert_eq!(shell_word("my run.toml"), "'my run.toml'");
+/// ```
+pub fn shell_word(word: &str) -> String {
     let plain = word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
     if plain && !word.is_empty() { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }

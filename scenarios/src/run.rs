@@ -19,7 +19,7 @@ use weft_sim::{Fault, NodeId, NodeStatus, Outcome, Sim, SimTime, Until};
 
 use crate::ScenarioError;
 use crate::catalog::{Judgement, Pattern, PropertyKind};
-use crate::faults::{self, FaultAction, World};
+use crate::faults::{self, FaultAction, PlannedFault, Resolved, World};
 use crate::report::{RunOptions, RunReport, Violation};
 use crate::scenario::{Check, Scenario};
 
@@ -103,6 +103,7 @@ pub(crate) fn run<P: Pattern>(
         expected: scenario.expect.map(|p| p.name.to_string()),
         notes,
         history: P::history(&judge).cloned(),
+        faults_fired: driver.fired,
         trace,
     })
 }
@@ -243,6 +244,8 @@ struct Driver<'s> {
     at_end: Vec<&'s Check>,
     default_link: &'s weft_sim::LinkModel,
     configured_links: BTreeMap<(NodeId, NodeId), weft_sim::LinkModel>,
+    /// The planned faults that fired, made concrete, in firing order.
+    fired: Vec<PlannedFault>,
 }
 
 impl<'s> Driver<'s> {
@@ -271,6 +274,7 @@ impl<'s> Driver<'s> {
             at_end: Vec::new(),
             default_link: &scenario.network.default,
             configured_links: scenario.network.configured_links(),
+            fired: Vec::new(),
         };
         // Stable: file faults before nemesis faults at the same time.
         plans.sort_by_key(|(at, _, _)| *at);
@@ -318,6 +322,8 @@ impl<'s> Driver<'s> {
             if entry.key().0 > now {
                 break;
             }
+            // The run stops at each moment of the timeline, so nothing fires late.
+            debug_assert_eq!(entry.key().0, now, "a timeline entry fires at its own time");
             match entry.remove() {
                 Pending::Undo(faults) => faults.into_iter().for_each(|f| sim.inject(f)),
                 Pending::Plan(action, lasting) => {
@@ -333,7 +339,9 @@ impl<'s> Driver<'s> {
                         default_link: self.default_link,
                         configured_links: &self.configured_links,
                     };
-                    let (apply, undo) = faults::resolve(&action, &world, &mut self.rng);
+                    let Resolved { apply, undo, concrete } = faults::resolve(&action, &world, &mut self.rng);
+                    // What fired, with its choices made: see `RunReport::faults_fired`.
+                    self.fired.push(PlannedFault { at: now, action: concrete, lasting });
                     if apply.is_empty() {
                         notes.push(format!(
                             "at {now}: `{}` had no target then, so nothing happened",

@@ -4,6 +4,7 @@
 use std::process::{Command, Output};
 
 mod explore;
+mod shrink;
 mod sweep;
 
 fn weft(args: &[&str]) -> Output {
@@ -294,7 +295,7 @@ fn list_json_is_an_array_of_named_scenarios() {
 
 /// The first fenced block of `lang` in the doc at `path` (relative to the
 /// workspace root).
-fn doc_block(path: &str, lang: &str, nth: usize) -> String {
+pub(crate) fn doc_block(path: &str, lang: &str, nth: usize) -> String {
     let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
         .unwrap_or_else(|e| panic!("reading {path}: {e}"));
     let fence = format!("```{lang}\n");

@@ -56,6 +56,27 @@ impl Value {
     }
 }
 
+impl Item {
+    /// The value as a plain `toml` value, origins dropped: how a program
+    /// writes back a document it changed (`weft shrink` does).
+    pub fn to_toml(&self) -> toml::Value {
+        match &self.value {
+            Value::String(s) => toml::Value::String(s.clone()),
+            Value::Integer(i) => toml::Value::Integer(*i),
+            Value::Float(f) => toml::Value::Float(*f),
+            Value::Bool(b) => toml::Value::Boolean(*b),
+            Value::Datetime(text) => match text.parse() {
+                Ok(datetime) => toml::Value::Datetime(datetime),
+                Err(_) => toml::Value::String(text.clone()),
+            },
+            Value::Array(items) => toml::Value::Array(items.iter().map(Item::to_toml).collect()),
+            Value::Table(table) => {
+                toml::Value::Table(table.entries.iter().map(|e| (e.key.clone(), e.item.to_toml())).collect())
+            }
+        }
+    }
+}
+
 /// A table's entries, in key order.
 #[derive(Clone, Debug, Default)]
 pub struct Table {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use weft_sim::{ClockOffset, SimTime};
+use weft_sim::{ClockOffset, NodeId, SimTime};
 
 use crate::catalog::PatternInfo;
 use crate::faults::{FaultAction, Nemesis, NemesisKind, PlannedFault, SHAPES, Shape, Target};
@@ -10,7 +10,7 @@ use crate::file::document::{Item, Value};
 use crate::file::reader::{Fields, Reader};
 
 use super::network::{read_pair, read_patch};
-use super::nodes::Names;
+use super::nodes::{Names, SYMBOLIC_TARGETS};
 
 /// The keys that name a fault's action.
 pub(super) const ACTIONS: &[&str] = &[
@@ -104,6 +104,11 @@ pub(super) fn read_action(
         }
         "partition" => {
             let isolate = fields.optional("target");
+            let order_item = fields.optional("order");
+            let order = match order_item {
+                Some(item) => Some(read_order(reader, item, names)?),
+                None => None,
+            };
             let shape = match &value.value {
                 Value::Array(groups) => {
                     let mut sets = Vec::new();
@@ -122,14 +127,19 @@ pub(super) fn read_action(
                         Shape::IsolateOne(t)
                     }
                     "majority-minority" => Shape::MajorityMinority,
-                    "bridge" => Shape::Bridge,
-                    _ => Shape::Ring,
+                    "bridge" => Shape::Bridge(order.clone()),
+                    _ => Shape::Ring(order.clone()),
                 },
             };
             if let Some(t) = isolate
                 && !matches!(shape, Shape::IsolateOne(_))
             {
                 reader.error(&t.origin, "`target` is for `partition = \"isolate-one\"`");
+            }
+            if let Some(o) = order_item
+                && !matches!(shape, Shape::Bridge(_) | Shape::Ring(_))
+            {
+                reader.error(&o.origin, "`order` is for `partition = \"bridge\"` and `\"ring\"`");
             }
             FaultAction::Partition(shape)
         }
@@ -181,6 +191,40 @@ pub(super) fn read_action(
             FaultAction::Slow { target: target?, extra: extra? }
         }
     })
+}
+
+/// The `order` of a `bridge` or `ring`: every node once, by name, in the
+/// order the shape lays them out (roles and groups are not allowed: their
+/// members would have no order of their own).
+fn read_order(reader: &mut Reader<'_>, item: &Item, names: &Names) -> Option<Vec<NodeId>> {
+    let items = reader.array(item)?;
+    let mut order = Vec::new();
+    for name in items {
+        match names.resolve(reader, name)?.as_slice() {
+            [node] if !order.contains(node) => order.push(*node),
+            [node] => {
+                let shown = &names.nodes[node.index()];
+                reader.error(&name.origin, format!("`{shown}` is in the order twice"));
+                return None;
+            }
+            _ => {
+                reader.error(&name.origin, "an order names single nodes, not roles or groups");
+                return None;
+            }
+        }
+    }
+    if order.len() != names.nodes.len() {
+        reader.error(
+            &item.origin,
+            format!(
+                "an order lists every node once: {} nodes, and this lists {}",
+                names.nodes.len(),
+                order.len()
+            ),
+        );
+        return None;
+    }
+    Some(order)
 }
 
 /// A clock jump: `"+200ms"` (ahead) or `"-200ms"` (behind).
@@ -312,4 +356,255 @@ pub(super) fn read_duration_range(reader: &mut Reader<'_>, item: &Item) -> Optio
             .error(&item.origin, format!("bad duration range `{text}`: expected \"100ms..1s\" or \"500ms\""));
     }
     range
+}
+
+/// A fault as a `[[faults]]` entry: the inverse of [`read_fault`], so
+/// reading the entry back gives the same fault. `node_names` are the
+/// scenario's node names by index. Durations are written in `Duration`'s
+/// `Debug` form and latencies in their `Display` form, both of which read
+/// back exactly.
+pub(crate) fn write_fault(fault: &PlannedFault, node_names: &[String]) -> toml::Table {
+    let name = |node: &NodeId| toml::Value::String(node_names[node.index()].clone());
+    let list = |nodes: &[NodeId]| toml::Value::Array(nodes.iter().map(name).collect());
+    // One node by its name, several as a list.
+    let nodes = |nodes: &[NodeId]| match nodes {
+        [one] => name(one),
+        many => list(many),
+    };
+    let target = |target: &Target| {
+        let word = |w: &str| toml::Value::String(w.to_string());
+        match target {
+            Target::Leader => word("leader"),
+            Target::Random => word("random"),
+            Target::Minority => word("minority"),
+            Target::Crashed => word("crashed"),
+            Target::Paused => word("paused"),
+            Target::All => word("all"),
+            // A node called like a symbolic target is written as a list, where
+            // only names are read.
+            Target::Nodes(ns) => match ns.as_slice() {
+                [one] if !SYMBOLIC_TARGETS.contains(&node_names[one.index()].as_str()) => name(one),
+                many => list(many),
+            },
+        }
+    };
+    let pair = |a: &[NodeId], b: &[NodeId]| toml::Value::Array(vec![nodes(a), nodes(b)]);
+    let text = |s: String| toml::Value::String(s);
+
+    let mut entry = toml::Table::new();
+    // `Debug` writes zero as "0ns", which is right but reads oddly.
+    let at = fault.at.since_start();
+    entry.insert("at".into(), text(if at.is_zero() { "0s".into() } else { format!("{at:?}") }));
+    let key = fault.action.name().to_string();
+    match &fault.action {
+        FaultAction::Crash(t)
+        | FaultAction::Restart(t)
+        | FaultAction::Pause(t)
+        | FaultAction::Resume(t)
+        | FaultAction::RestoreSpeed(t) => {
+            entry.insert(key, target(t));
+        }
+        FaultAction::Heal => {
+            entry.insert(key, toml::Value::Boolean(true));
+        }
+        FaultAction::Partition(shape) => {
+            let (value, extra) = match shape {
+                Shape::Halves => (text("halves".into()), None),
+                Shape::MajorityMinority => (text("majority-minority".into()), None),
+                Shape::IsolateOne(Target::Random) => (text("isolate-one".into()), None),
+                Shape::IsolateOne(t) => (text("isolate-one".into()), Some(("target", target(t)))),
+                Shape::Bridge(order) => (text("bridge".into()), order.as_deref().map(|o| ("order", list(o)))),
+                Shape::Ring(order) => (text("ring".into()), order.as_deref().map(|o| ("order", list(o)))),
+                Shape::Groups(groups) => (toml::Value::Array(groups.iter().map(|g| list(g)).collect()), None),
+            };
+            entry.insert(key, value);
+            if let Some((extra_key, extra_value)) = extra {
+                entry.insert(extra_key.into(), extra_value);
+            }
+        }
+        FaultAction::Cut { from, to } => {
+            entry.insert(key, pair(from, to));
+        }
+        FaultAction::RestoreLink { a, b } => {
+            entry.insert(key, pair(a, b));
+        }
+        FaultAction::Degrade { a, b, patch } => {
+            entry.insert(key, pair(a, b));
+            if let Some(latency) = &patch.latency {
+                entry.insert("latency".into(), text(latency.to_string()));
+            }
+            if let Some(loss) = patch.loss {
+                entry.insert("loss".into(), toml::Value::Float(loss));
+            }
+            if let Some(duplicate) = patch.duplicate {
+                entry.insert("duplicate".into(), toml::Value::Float(duplicate));
+            }
+            if let Some(fifo) = patch.fifo {
+                entry.insert("fifo".into(), toml::Value::Boolean(fifo));
+            }
+            if let Some(bytes) = patch.bandwidth_bytes_per_sec {
+                let value = match i64::try_from(bytes) {
+                    Ok(n) => toml::Value::Integer(n),
+                    Err(_) => text(format!("{bytes}B/s")),
+                };
+                entry.insert("bandwidth".into(), value);
+            }
+        }
+        FaultAction::Clock { target: t, offset, drift_ppm } => {
+            entry.insert(key, target(t));
+            match offset {
+                ClockOffset::Ahead(d) if d.is_zero() => {}
+                ClockOffset::Ahead(d) => {
+                    entry.insert("offset".into(), text(format!("+{d:?}")));
+                }
+                ClockOffset::Behind(d) => {
+                    entry.insert("offset".into(), text(format!("-{d:?}")));
+                }
+            }
+            if *drift_ppm != 0.0 {
+                entry.insert("drift_ppm".into(), toml::Value::Float(*drift_ppm));
+            }
+        }
+        FaultAction::Slow { target: t, extra } => {
+            entry.insert(key, target(t));
+            entry.insert("extra".into(), text(extra.to_string()));
+        }
+    }
+    if let Some(lasting) = fault.lasting {
+        entry.insert("for".into(), text(format!("{lasting:?}")));
+    }
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    /// Every action, in every form the reader knows.
+    const FAULTS: &str = r#"
+[[faults]]
+at = "0s"
+crash = "random"
+for = "1.5ms"
+[[faults]]
+at = "1ms"
+crash = ["node-1", "node-3"]
+[[faults]]
+at = "2ms"
+restart = "crashed"
+[[faults]]
+at = "3ms"
+pause = "minority"
+for = "312.456789ms"
+[[faults]]
+at = "4ms"
+resume = "paused"
+[[faults]]
+at = "5ms"
+partition = "halves"
+[[faults]]
+at = "6ms"
+partition = "isolate-one"
+[[faults]]
+at = "7ms"
+partition = "isolate-one"
+target = []
+[[faults]]
+at = "8ms"
+partition = "bridge"
+order = ["node-4", "node-2", "node-1", "node-3", "node-0"]
+for = "10ms"
+[[faults]]
+at = "9ms"
+partition = "ring"
+[[faults]]
+at = "10ms"
+partition = [["node-0", "node-1"], ["node-2"]]
+[[faults]]
+at = "11ms"
+cut = ["node-0", ["node-1", "node-2"]]
+for = "1s"
+[[faults]]
+at = "12ms"
+heal = true
+[[faults]]
+at = "13ms"
+degrade = ["node-3", "node"]
+latency = "99% constant 10ms | 1% pareto scale=5ms shape=1.5"
+loss = 0.2
+duplicate = 0.015
+fifo = false
+bandwidth = "10MB/s"
+[[faults]]
+at = "14ms"
+restore-link = ["node-3", "node"]
+[[faults]]
+at = "15ms"
+clock = "n1"
+offset = "-1.25s"
+drift_ppm = -600000.5
+[[faults]]
+at = "16ms"
+clock = "all"
+[[faults]]
+at = "17ms"
+slow = "node"
+extra = "uniform 10ms..50ms"
+[[faults]]
+at = "18ms"
+restore-speed = "all"
+"#;
+
+    const HEAD: &str = "name = \"every-fault\"\ndescription = \"d\"\npattern = \"leader-election\"\n\
+                        [nodes]\nnode = 5\n";
+
+    fn faults_of(text: &str) -> Vec<PlannedFault> {
+        match Scenario::load("f.toml", text, &[], "f.toml") {
+            Ok(scenario) => scenario.faults,
+            Err(e) => panic!("{e}\n{text}"),
+        }
+    }
+
+    #[test]
+    fn every_fault_written_reads_back_as_itself() {
+        let faults = faults_of(&format!("{HEAD}{FAULTS}"));
+        assert_eq!(faults.len(), 19);
+        let names: Vec<String> = (0..5).map(|i| format!("node-{i}")).collect();
+        let entries = faults.iter().map(|f| toml::Value::Table(write_fault(f, &names))).collect();
+        let mut table = toml::Table::new();
+        table.insert("faults".into(), toml::Value::Array(entries));
+        let written = toml::to_string(&table).expect("serializes");
+        let again = faults_of(&format!("{HEAD}{written}"));
+        assert_eq!(format!("{faults:#?}"), format!("{again:#?}"), "{written}");
+        assert!(written.contains("crash = [\"node-1\", \"node-3\"]"), "{written}");
+        assert!(written.contains("offset = \"-1.25s\""), "{written}");
+    }
+
+    #[test]
+    fn a_node_named_like_a_target_is_written_as_a_list() {
+        let text = "name = \"x\"\ndescription = \"d\"\npattern = \"leader-election\"\n\
+                    [nodes]\nnode = { count = 3, names = [\"leader\", \"b\", \"c\"] }\n[[faults]]\nat = \"1s\"\ncrash = [\"leader\"]\n";
+        let faults = faults_of(text);
+        assert!(matches!(&faults[0].action, FaultAction::Crash(Target::Nodes(n)) if n == &[NodeId::new(0)]));
+        let names = vec!["leader".to_string(), "b".into(), "c".into()];
+        let entry = write_fault(&faults[0], &names);
+        assert_eq!(entry["crash"], toml::Value::Array(vec![toml::Value::String("leader".into())]));
+    }
+
+    #[test]
+    fn a_shape_order_names_every_node_once() {
+        let bad = |order: &str| {
+            let text = format!("{HEAD}[[faults]]\nat = \"1s\"\npartition = \"ring\"\norder = {order}\n");
+            Scenario::load("f.toml", &text, &[], "f.toml").expect_err("a bad order").to_string()
+        };
+        assert!(bad(r#"["node-0", "node-1"]"#).contains("an order lists every node once: 5 nodes"));
+        assert!(bad(r#"["node-0", "node-0", "node-1", "node-2", "node-3"]"#).contains("in the order twice"));
+        assert!(bad(r#"["node", "node-1"]"#).contains("single nodes, not roles or groups"));
+        let order = r#"["node-0", "node-1", "node-2", "node-3", "node-4"]"#;
+        let halves = format!("{HEAD}[[faults]]\nat = \"1s\"\npartition = \"halves\"\norder = {order}\n");
+        let error =
+            Scenario::load("f.toml", &halves, &[], "f.toml").expect_err("order on halves").to_string();
+        assert!(error.contains("`order` is for"), "{error}");
+    }
 }

@@ -29,6 +29,7 @@ mod nodes;
 mod workload;
 
 use checks::{read_checks, read_expect};
+pub(crate) use faults::write_fault;
 use faults::{read_faults, read_nemesis};
 use network::read_network;
 use nodes::{Names, read_roles};
@@ -136,15 +137,7 @@ impl Scenario {
     /// # Ok::<(), weft_scenarios::file::Diagnostics>(())
     /// ```
     pub fn load(file: &str, text: &str, sets: &[String], reference: &str) -> Result<Scenario, Diagnostics> {
-        let mut sources = Sources::default();
-        let main = sources.add(file, text);
-        let (mut root, mut diagnostics) = document::parse(&sources, main);
-        for set in sets {
-            let source = sources.add("--set", shorthand(set));
-            if let Err(d) = document::apply_set(&mut root, &sources, source) {
-                diagnostics.push(d);
-            }
-        }
+        let (sources, root, diagnostics) = parse_with_sets(file, text, sets);
         let mut reader = Reader::new(&sources);
         reader.diagnostics = diagnostics;
         let scenario = read(&mut reader, &root, reference, sets, text);
@@ -188,6 +181,22 @@ impl Scenario {
     ) -> Result<RunReport, ScenarioError> {
         self.pattern.run(self, options, Some(sink))
     }
+}
+
+/// Parses `text` and splices `sets` into it, exactly as [`Scenario::load`]
+/// does before it reads the result; also returns every syntax and `--set`
+/// mistake found.
+pub(crate) fn parse_with_sets(file: &str, text: &str, sets: &[String]) -> (Sources, Item, Vec<Diagnostic>) {
+    let mut sources = Sources::default();
+    let main = sources.add(file, text);
+    let (mut root, mut diagnostics) = document::parse(&sources, main);
+    for set in sets {
+        let source = sources.add("--set", shorthand(set));
+        if let Err(d) = document::apply_set(&mut root, &sources, source) {
+            diagnostics.push(d);
+        }
+    }
+    (sources, root, diagnostics)
 }
 
 /// `--set name=value` where `name` is not a top-level key is taken as

@@ -147,6 +147,10 @@ pub(super) fn role_count_message(spec: &RoleSpec, n: impl std::fmt::Display) -> 
 
 /// Every name a scenario can use for a set of nodes: node names, `n3`
 /// style ids, role names and group names.
+/// The words a fault target may be instead of a name; `Names::target`
+/// reads each of them.
+pub(super) const SYMBOLIC_TARGETS: &[&str] = &["leader", "random", "minority", "crashed", "paused", "all"];
+
 #[derive(Debug)]
 pub(super) struct Names {
     pub(super) nodes: Vec<String>,
@@ -242,8 +246,12 @@ impl Names {
         }
     }
 
-    /// A fault target: a symbolic target or a name.
+    /// A fault target: a symbolic target (one of [`SYMBOLIC_TARGETS`]), a
+    /// name, or a list of names.
     pub(super) fn target(&self, reader: &mut Reader<'_>, item: &Item, info: &PatternInfo) -> Option<Target> {
+        if let Value::Array(_) = item.value {
+            return Some(Target::Nodes(self.resolve_set(reader, item)?));
+        }
         let text = reader.string(item)?;
         Some(match text {
             "leader" => {
