@@ -1,0 +1,2 @@
+//! weft-check (placeholder)
+pub mod history;
