@@ -20,6 +20,7 @@
 mod parse;
 
 pub use parse::HistoryError;
+pub(crate) use parse::name;
 
 use serde::{Deserialize, Serialize};
 use weft_sim::SimTime;
