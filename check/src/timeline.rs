@@ -83,7 +83,7 @@ pub(crate) fn draw(violation: &Violation, width: usize) -> String {
     }
     let _ = writeln!(
         text,
-        "(order of events, not to scale; === blocked; < > past the edge; ? outcome unknown)"
+        "(events in order, not to scale; === blocked; < > past the edge; ? unknown)"
     );
     text
 }
