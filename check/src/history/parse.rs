@@ -107,7 +107,11 @@ impl Line<'_> {
     }
 
     fn at_offset(&self, offset: usize, message: impl Into<String>) -> HistoryError {
-        let before = self.text.get(..offset).unwrap_or(self.text);
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
         HistoryError { line: self.number, column: before.chars().count() + 1, message: message.into() }
     }
 
@@ -138,6 +142,12 @@ const FUNCTIONS: &str = "\"read\", \"write\", \"cas\" (registers) or \"get\", \"
 impl Reader {
     fn line(&mut self, number: usize, text: &str) -> Result<(), HistoryError> {
         let line = Line { number, text };
+        // (serde would also read a struct from an array, by position.)
+        if !text.trim_start().starts_with('{') {
+            return Err(line.whole(
+                "expected an event object, such as {\"process\": 0, \"type\": \"invoke\", \"f\": \"read\"}",
+            ));
+        }
         let raw: RawEvent<'_> = serde_json::from_str(text).map_err(|e| line.json_error(&e))?;
 
         let process_raw = line.required(raw.process, "process", "the client's number")?;
