@@ -290,6 +290,7 @@ mod tests {
             f: Function::Put,
             key: Some("k1".into()),
             value: Value::Text(format!("c0-r{request}")),
+            swapped: None,
         };
         Observation::Client { client: 0, request, event }
     }

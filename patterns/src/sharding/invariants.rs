@@ -461,6 +461,7 @@ mod tests {
                 f: Function::Put,
                 key: Some(key.to_string()),
                 value: Value::Int(value),
+                swapped: None,
             })
         };
         let invoke = |key: u64, value: i64| {
@@ -470,6 +471,7 @@ mod tests {
                 f: Function::Put,
                 key: Some(key.to_string()),
                 value: Value::Int(value),
+                swapped: None,
             })
         };
         let client = NodeId::new(4);
@@ -509,6 +511,7 @@ mod tests {
                 f: Function::Put,
                 key: Some("5".into()),
                 value: Value::Int(9),
+                swapped: None,
             })
         };
         c.observe(t(1), client, &event(EventType::Invoke)).expect("no breach");

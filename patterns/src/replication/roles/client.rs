@@ -210,7 +210,7 @@ impl Client {
             Operation::Append { key, value } => (Function::Append, key, Value::Text(value.clone())),
         };
         let process = self.process(ctx);
-        let event = HistoryEvent { process, kind, f, key: Some(key.clone()), value };
+        let event = HistoryEvent { process, kind, f, key: Some(key.clone()), value, swapped: None };
         ctx.emit(Observation::Client { client: self.number, request, event });
     }
 

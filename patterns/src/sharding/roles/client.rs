@@ -151,6 +151,7 @@ impl Client {
             f,
             key: Some(key),
             value,
+            swapped: None,
         }));
         ctx.send(Config::router(), Message::Request { id: RequestId { client: self.client, seq }, op });
         let timer = ctx.set_timer(self.timeout, Timer::ClientTimeout { seq });
@@ -170,6 +171,7 @@ impl Client {
             f,
             key: Some(key),
             value,
+            swapped: None,
         }));
         if kind == EventType::Info {
             self.process += self.clients;

@@ -1,0 +1,271 @@
+//! Explaining a violation: the smallest window of operations that cannot be
+//! ordered, and why.
+//!
+//! When the search fails, it also knows *where*: the latest completion its
+//! walk ever reached ([`Outcome::furthest_stuck`]). Everything before that
+//! completion can be linearized; adding it cannot. So the operation that
+//! completes there — call it the *blocked* operation — is where the history
+//! stops making sense, and the history up to that completion (the *failing
+//! prefix*) is the shortest that is not linearizable.
+//!
+//! The explanation is built from the failing prefix, in three steps, each
+//! chosen so that it never blames the wrong operations:
+//!
+//! 1. **Drop the bystanders.** A read (or a cas that did not swap) changes
+//!    nothing, so removing it can only make a history *easier* to
+//!    linearize: if the prefix without it still fails, the prefix with it
+//!    fails for a reason that does not involve it. Such reads are dropped,
+//!    one at a time, each only after the search confirms the rest still
+//!    fails.
+//! 2. **What could the object hold while the blocked operation ran?** The
+//!    search collects the state of every configuration in which the blocked
+//!    operation could be placed next: everything that completed before its
+//!    invocation is linearized, nothing invoked after its completion is.
+//!    If its result fits none of them (a read of a value never there), that
+//!    is the whole reason. Otherwise it fits only in orders that leave one
+//!    of the operations completing while it ran unable to follow it.
+//! 3. **The window**: the blocked operation, the operations still running
+//!    when it was invoked or invoked while it ran (those whose order
+//!    relative to it is in question), the completed operations overlapping
+//!    those, and the operations that wrote the values it could have seen.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::budget::{Budget, Meter};
+use crate::history::Value;
+use crate::model::{Action, Machine, Model, State};
+use crate::operation::{Operation, Operations, Outcome, Partition};
+use crate::search::{End, Goal, Item, Problem, search};
+use crate::{Violation, Window};
+
+/// At most this many reads are tried for dropping: each try is a search.
+const MAX_DROP_TRIES: usize = 64;
+
+/// Explains why `part` is not linearizable, given the position of the
+/// completion at which its search got stuck furthest.
+pub(crate) fn explain(
+    ops: &Operations,
+    part: &mut Partition,
+    stuck_at: Option<u32>,
+    model: Model,
+    budget: Budget,
+    interrupt: Option<&dyn Fn() -> bool>,
+) -> Violation {
+    let blocked = stuck_at.and_then(|k| part.ret.iter().position(|&r| r == Some(k)));
+    let Some(blocked) = blocked else {
+        // Not expected (an exhausted search always got stuck somewhere), but
+        // an explanation must never panic: blame the whole key.
+        let operations: Vec<Operation> = part.ops.iter().map(|&i| ops.all[i].clone()).collect();
+        let reason = format!("no order of the operations on {} works", object(model, part));
+        return violation(part, operations[0].clone(), None, reason, operations);
+    };
+    let k = part.ret[blocked].expect("the blocked operation completed");
+    let mut meter = Meter::new(budget, interrupt);
+
+    // The failing prefix: operations invoked before the blocked one
+    // completed; those completing later are still running (optional).
+    let mut kept: Vec<bool> = (0..part.ops.len()).map(|j| part.call[j] < k).collect();
+
+    // 1. Drop bystanders, nearest the blocked operation first.
+    let window = window_of(part, &kept, blocked, &BTreeSet::new());
+    let mut tries: Vec<usize> = window
+        .into_iter()
+        .filter(|&j| j != blocked && part.actions[j].observes_only() && part.ret[j].is_some_and(|r| r < k))
+        .collect();
+    tries.sort_by_key(|&j| std::cmp::Reverse(part.ret[j]));
+    tries.truncate(MAX_DROP_TRIES);
+    for j in tries {
+        if meter.spent() {
+            break;
+        }
+        kept[j] = false;
+        let items: Vec<Item> = prefix(part, &kept, k, None).into_iter().map(|(_, item)| item).collect();
+        let outcome = search(&Problem::new(items), &mut part.machine, Goal::Linearize, &mut meter);
+        if outcome.end != End::Exhausted {
+            // Needed (or not known to be unneeded): keep it.
+            kept[j] = true;
+        }
+    }
+
+    // 2. The states in which the blocked operation could take effect.
+    let call_b = part.call[blocked];
+    let mut possible: Vec<(usize, Item)> = prefix(part, &kept, k, Some(blocked));
+    for (_, item) in &mut possible {
+        item.required = item.ret.is_some_and(|r| r < call_b);
+    }
+    let problem = Problem::new(possible.iter().map(|&(_, item)| item).collect());
+    let outcome = search(&problem, &mut part.machine, Goal::CollectStates, &mut meter);
+    // Each state, with the operations (of the partition) that wrote it.
+    let states: Option<Possible> = match outcome.end {
+        End::GaveUp(_) => None,
+        _ => Some(
+            outcome
+                .states
+                .into_iter()
+                .map(|(state, witness)| (state, witness.iter().map(|&i| possible[i as usize].0).collect()))
+                .collect(),
+        ),
+    };
+
+    // 3. The window, with the writers of the possible states.
+    let writers: BTreeSet<usize> = states.iter().flat_map(|s| s.values().flatten().copied()).collect();
+    let window = window_of(part, &kept, blocked, &writers);
+    let reason = reason(part, blocked, states.as_ref(), model, ops);
+    let operations: Vec<Operation> = window.iter().map(|&j| ops.all[part.ops[j]].clone()).collect();
+    let states = states.map(|s| s.keys().map(|&s| part.machine.value(s)).collect());
+    violation(part, ops.all[part.ops[blocked]].clone(), states, reason, operations)
+}
+
+/// The states the blocked operation could see, each with the operations
+/// (indices into the partition) that wrote it in one order that reaches it.
+type Possible = BTreeMap<State, Vec<usize>>;
+
+fn violation(
+    part: &Partition,
+    operation: Operation,
+    states: Option<Vec<Value>>,
+    reason: String,
+    operations: Vec<Operation>,
+) -> Violation {
+    // The window opens with its first operation that completed (those of
+    // unknown outcome may have started long before, and are cut at the
+    // left edge) and closes when the blocked operation completed.
+    let required = operations.iter().filter(|o| o.outcome == Outcome::Ok);
+    let first = required.min_by_key(|o| o.invoke_line).unwrap_or(&operation);
+    let window = Window {
+        start_line: first.invoke_line,
+        end_line: operation.complete_line.unwrap_or(operation.invoke_line),
+        start_time: first.invoke_time,
+        end_time: operation.complete_time,
+        operations,
+    };
+    Violation { key: part.key.clone(), operation, states, reason, window }
+}
+
+/// The search items of the prefix ending at position `k`, for the kept
+/// operations (except `without`): those invoked before `k`; completions
+/// after `k` have not happened yet.
+fn prefix(part: &Partition, kept: &[bool], k: u32, without: Option<usize>) -> Vec<(usize, Item)> {
+    (0..part.ops.len())
+        .filter(|&j| kept[j] && Some(j) != without)
+        .map(|j| {
+            let ret = part.ret[j].filter(|&r| r <= k);
+            (j, Item { action: part.actions[j], call: part.call[j], ret, required: ret.is_some() })
+        })
+        .collect()
+}
+
+/// The window around `blocked` (see the module header), in invocation
+/// order.
+fn window_of(part: &Partition, kept: &[bool], blocked: usize, writers: &BTreeSet<usize>) -> Vec<usize> {
+    let (call_b, k) = (part.call[blocked], part.ret[blocked].expect("the blocked operation completed"));
+    let in_prefix = |j: usize| kept[j] && part.call[j] < k;
+    let completes_in_prefix = |j: usize| part.ret[j].filter(|&r| r <= k);
+    // Running when the blocked operation was invoked, or invoked while it ran.
+    let core: Vec<usize> = (0..part.ops.len())
+        .filter(|&j| in_prefix(j) && completes_in_prefix(j).is_none_or(|r| r > call_b))
+        .collect();
+    // (Operations of unknown outcome may have started long before: they do
+    // not stretch the window.)
+    let earliest = core.iter().filter(|&&j| part.ret[j].is_some()).map(|&j| part.call[j]).min();
+    let earliest = earliest.unwrap_or(call_b);
+    // Completed before it was invoked, but overlapping one of those.
+    let context =
+        (0..part.ops.len()).filter(|&j| in_prefix(j) && completes_in_prefix(j).is_some_and(|r| r > earliest));
+    let mut window: Vec<usize> = core.iter().copied().chain(context).chain(writers.iter().copied()).collect();
+    window.sort_by_key(|&j| part.call[j]);
+    window.dedup();
+    window
+}
+
+/// `the register` or `key "k1"`.
+fn object(model: Model, part: &Partition) -> String {
+    match &part.key {
+        Some(key) if model == Model::Kv => format!("key {key:?}"),
+        _ => model.object().to_string(),
+    }
+}
+
+/// The sentence saying why no order works.
+fn reason(
+    part: &mut Partition,
+    blocked: usize,
+    states: Option<&Possible>,
+    model: Model,
+    ops: &Operations,
+) -> String {
+    let op = &ops.all[part.ops[blocked]];
+    let object = object(model, part);
+    let Some(states) = states else {
+        return format!(
+            "{op} cannot be ordered with the operations around it (the budget ran out while listing \
+             what {object} could hold)"
+        );
+    };
+    let action = part.actions[blocked];
+    let fits: Possible = states
+        .iter()
+        .filter(|&(&s, _)| part.machine.step(s, action).is_some())
+        .map(|(&s, w)| (s, w.clone()))
+        .collect();
+    let list = |part: &Partition, states: &Possible| describe_states(part, states, ops);
+    if fits.is_empty() {
+        let held = list(part, states);
+        let value = |s: State| serde_json::to_string(&part.machine.value(s)).unwrap_or_default();
+        return match action {
+            Action::Read { expect } => format!(
+                "{op} cannot take effect: it returned {}, but while it ran {object} could only hold {held}",
+                value(expect)
+            ),
+            Action::Cas { expect, swapped: Some(true), .. } => format!(
+                "{op} cannot take effect: it swapped, so {object} held {}, but while it ran {object} \
+                 could only hold {held}",
+                value(expect)
+            ),
+            Action::Cas { expect, .. } => format!(
+                "{op} cannot take effect: it did not swap, so {object} held something other than {}, \
+                 but while it ran {object} could only hold {held}",
+                value(expect)
+            ),
+            // Updates fit every state; an empty set is the only way here.
+            _ => format!("{op} cannot take effect: no order of the operations before it works"),
+        };
+    }
+    format!(
+        "{op} cannot be ordered: it could take effect only while {object} held {}, and in every such \
+         order some operation that completed while it ran cannot follow it",
+        list(part, &fits)
+    )
+}
+
+/// `1 (write 1 by p0) or 2 (write 2 by p3)`, at most six of them.
+fn describe_states(part: &Partition, states: &Possible, ops: &Operations) -> String {
+    const SHOWN: usize = 6;
+    let mut parts: Vec<String> = states
+        .iter()
+        .take(SHOWN)
+        .map(|(&s, witness)| {
+            let value = serde_json::to_string(&part.machine.value(s)).unwrap_or_default();
+            let writers: Vec<String> = witness
+                .iter()
+                .map(|&j| {
+                    let w = &ops.all[part.ops[j]];
+                    format!("{} by p{}", w.label(), w.process)
+                })
+                .collect();
+            match writers.is_empty() {
+                true if s == Machine::INITIAL => format!("{value} (its initial value)"),
+                true => value,
+                false => format!("{value} (after {})", writers.join(", ")),
+            }
+        })
+        .collect();
+    if states.len() > SHOWN {
+        parts.push(format!("{} other values", states.len() - SHOWN));
+    }
+    match parts.len() {
+        0 => "nothing at all".into(),
+        1 => parts.remove(0),
+        n => format!("{} or {}", parts[..n - 1].join(", "), parts[n - 1]),
+    }
+}

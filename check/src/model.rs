@@ -1,0 +1,262 @@
+//! The models: what a correct single copy of the object would answer.
+//!
+//! A model is a sequential specification: a starting state and, for each
+//! operation, whether it is allowed in a state and what state it leaves.
+//! The search asks the model one question, over and over: "from this state,
+//! can this operation happen, and what comes next?" ([`Machine::step`]).
+//!
+//! To make that question cheap, every value in a partition is *interned*:
+//! given a small number, once, so a state is a `u32` and comparing states is
+//! comparing numbers. Only `append` makes new values as the search goes (the
+//! concatenation of two strings); those are interned as they appear.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::history::{Function, Value};
+
+/// The object a history is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// One register, starting absent (`null`): `read` and `write`.
+    Register,
+    /// One register with compare-and-set: `read`, `write` and `cas`.
+    CasRegister,
+    /// A key-value store: `get`, `put` and `append`, each on a key. Every
+    /// key starts as the empty string; keys are independent, so each key's
+    /// operations are checked on their own.
+    Kv,
+}
+
+impl Model {
+    /// Every model, in the order `--help` lists them.
+    pub const ALL: [Model; 3] = [Model::Register, Model::CasRegister, Model::Kv];
+
+    /// The model's name, as `--model` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Register => "register",
+            Model::CasRegister => "cas-register",
+            Model::Kv => "kv",
+        }
+    }
+
+    /// The operations a history of this model may contain.
+    pub fn functions(self) -> &'static [Function] {
+        match self {
+            Model::Register => &[Function::Read, Function::Write],
+            Model::CasRegister => &[Function::Read, Function::Write, Function::Cas],
+            Model::Kv => &[Function::Get, Function::Put, Function::Append],
+        }
+    }
+
+    /// What the object is called in explanations.
+    pub(crate) fn object(self) -> &'static str {
+        match self {
+            Model::Register | Model::CasRegister => "the register",
+            Model::Kv => "the key",
+        }
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A model name that is not one of [`Model::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model `{0}`: expected register, cas-register or kv")]
+pub struct UnknownModel(pub String);
+
+impl FromStr for Model {
+    type Err = UnknownModel;
+
+    fn from_str(text: &str) -> Result<Model, UnknownModel> {
+        Model::ALL.into_iter().find(|m| m.name() == text).ok_or_else(|| UnknownModel(text.to_string()))
+    }
+}
+
+/// A state: the interned number of a value (see [`Values`]).
+pub(crate) type State = u32;
+
+/// An operation as the search sees it: its effect on interned states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// A read (or get) that returned `expect`: allowed only in that state.
+    Read { expect: State },
+    /// A write (or put): any state becomes `value`.
+    Write { value: State },
+    /// A compare-and-set. `swapped: Some(true)`: it was allowed only in
+    /// `expect`, and left `new`; `Some(false)`: only in another state, and
+    /// changed nothing; `None` (outcome unknown): whatever the state says.
+    Cas { expect: State, new: State, swapped: Option<bool> },
+    /// An append: the state becomes itself followed by `suffix`.
+    Append { suffix: State },
+}
+
+impl Action {
+    /// True if the action never changes the state, so dropping it from a
+    /// history can only make the history easier to linearize.
+    pub(crate) fn observes_only(self) -> bool {
+        matches!(self, Action::Read { .. } | Action::Cas { swapped: Some(false), .. })
+    }
+}
+
+/// A plain value of a register or a key, as states hold them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Plain {
+    Absent,
+    Int(i64),
+    Text(String),
+}
+
+impl Plain {
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Plain::Absent => Value::Null,
+            Plain::Int(i) => Value::Int(*i),
+            Plain::Text(s) => Value::Text(s.clone()),
+        }
+    }
+
+    /// The text an append works on: strings as they are, integers in
+    /// decimal.
+    fn text(&self) -> String {
+        match self {
+            Plain::Absent => String::new(),
+            Plain::Int(i) => i.to_string(),
+            Plain::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// The interning table of one partition, and the model's step function.
+#[derive(Debug)]
+pub(crate) struct Machine {
+    model: Model,
+    ids: BTreeMap<Plain, State>,
+    plains: Vec<Plain>,
+    /// Appends already computed: (state, suffix) to the resulting state.
+    appended: BTreeMap<(State, State), State>,
+}
+
+impl Machine {
+    /// A machine whose state 0 is the model's starting value: absent for a
+    /// register, the empty string for a key.
+    pub(crate) fn new(model: Model) -> Machine {
+        let mut machine = Machine { model, ids: BTreeMap::new(), plains: Vec::new(), appended: BTreeMap::new() };
+        let start = machine.intern_plain(match model {
+            Model::Register | Model::CasRegister => Plain::Absent,
+            Model::Kv => Plain::Text(String::new()),
+        });
+        debug_assert_eq!(start, Machine::INITIAL);
+        machine
+    }
+
+    /// The state every register and every key starts in.
+    pub(crate) const INITIAL: State = 0;
+
+    /// The state holding `value`. For a key, absent is the empty string.
+    pub(crate) fn intern(&mut self, value: Plain) -> State {
+        match value {
+            Plain::Absent if self.model == Model::Kv => self.intern_plain(Plain::Text(String::new())),
+            plain => self.intern_plain(plain),
+        }
+    }
+
+    fn intern_plain(&mut self, plain: Plain) -> State {
+        if let Some(&id) = self.ids.get(&plain) {
+            return id;
+        }
+        let id = State::try_from(self.plains.len()).expect("fewer than 2^32 distinct values");
+        self.plains.push(plain.clone());
+        self.ids.insert(plain, id);
+        id
+    }
+
+    /// The value a state holds.
+    pub(crate) fn value(&self, state: State) -> Value {
+        self.plains[state as usize].to_value()
+    }
+
+    /// Applies `action` in `state`: the next state, or `None` if the action
+    /// cannot happen there.
+    pub(crate) fn step(&mut self, state: State, action: Action) -> Option<State> {
+        match action {
+            Action::Read { expect } => (state == expect).then_some(state),
+            Action::Write { value } => Some(value),
+            Action::Cas { expect, new, swapped } => match swapped {
+                Some(true) => (state == expect).then_some(new),
+                Some(false) => (state != expect).then_some(state),
+                None => Some(if state == expect { new } else { state }),
+            },
+            Action::Append { suffix } => Some(self.append(state, suffix)),
+        }
+    }
+
+    fn append(&mut self, state: State, suffix: State) -> State {
+        if let Some(&next) = self.appended.get(&(state, suffix)) {
+            return next;
+        }
+        let joined = self.plains[state as usize].text() + &self.plains[suffix as usize].text();
+        let next = self.intern_plain(Plain::Text(joined));
+        self.appended.insert((state, suffix), next);
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_read_back() {
+        for model in Model::ALL {
+            assert_eq!(model.name().parse::<Model>(), Ok(model));
+        }
+        assert_eq!("cas".parse::<Model>(), Err(UnknownModel("cas".into())));
+    }
+
+    #[test]
+    fn a_key_starts_empty_and_null_is_empty() {
+        let mut m = Machine::new(Model::Kv);
+        assert_eq!(m.intern(Plain::Absent), Machine::INITIAL);
+        assert_eq!(m.intern(Plain::Text(String::new())), Machine::INITIAL);
+        let mut r = Machine::new(Model::Register);
+        assert_eq!(r.intern(Plain::Absent), Machine::INITIAL);
+        assert_ne!(r.intern(Plain::Text(String::new())), Machine::INITIAL, "a register's \"\" is a value");
+    }
+
+    #[test]
+    fn append_concatenates_text_and_integers_in_decimal() {
+        let mut m = Machine::new(Model::Kv);
+        let a = m.intern(Plain::Text("a".into()));
+        let seven = m.intern(Plain::Int(7));
+        let s = m.step(Machine::INITIAL, Action::Append { suffix: a }).expect("append always applies");
+        let s = m.step(s, Action::Append { suffix: seven }).expect("append always applies");
+        assert_eq!(m.value(s), Value::Text("a7".into()));
+        let s = m.step(s, Action::Append { suffix: a }).expect("append always applies");
+        assert_eq!(m.value(s), Value::Text("a7a".into()));
+    }
+
+    #[test]
+    fn cas_swaps_only_on_the_expected_value() {
+        let mut m = Machine::new(Model::CasRegister);
+        let (one, two) = (m.intern(Plain::Int(1)), m.intern(Plain::Int(2)));
+        let swap = Action::Cas { expect: one, new: two, swapped: Some(true) };
+        let refuse = Action::Cas { expect: one, new: two, swapped: Some(false) };
+        let unknown = Action::Cas { expect: one, new: two, swapped: None };
+        assert_eq!(m.step(one, swap), Some(two));
+        assert_eq!(m.step(two, swap), None);
+        assert_eq!(m.step(one, refuse), None);
+        assert_eq!(m.step(two, refuse), Some(two));
+        assert_eq!(m.step(one, unknown), Some(two));
+        assert_eq!(m.step(Machine::INITIAL, unknown), Some(Machine::INITIAL));
+    }
+}

@@ -1,0 +1,154 @@
+//! The explanation of a violation names exactly the operations that show
+//! it, what the object could hold, and draws them within 80 columns.
+
+mod common;
+
+use common::violation;
+use weft_check::history::{Function, Value};
+use weft_check::{Model, Outcome, Violation};
+
+/// The window's operations as `(process, label)`.
+fn window(v: &Violation) -> Vec<(u32, String)> {
+    v.window.operations.iter().map(|o| (o.process, o.label())).collect()
+}
+
+fn ops(list: &[(u32, &str)]) -> Vec<(u32, String)> {
+    list.iter().map(|&(p, l)| (p, l.to_string())).collect()
+}
+
+/// Every line of the rendering fits in 80 columns.
+fn assert_fits(v: &Violation) {
+    let timeline = v.timeline();
+    for line in timeline.lines() {
+        assert!(line.chars().count() <= 80, "too wide ({}): {line}", line.chars().count());
+    }
+}
+
+#[test]
+fn a_stale_read_is_shown_with_the_write_it_missed() {
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1 @0
+         p0 ok write 1 @10
+         p1 invoke write 2 @20
+         p1 ok write 2 @30
+         p2 invoke read @40
+         p2 ok read 1 @50",
+    );
+    assert_eq!((v.operation.process, v.operation.f), (2, Function::Read));
+    assert_eq!(window(&v), ops(&[(1, "write 2"), (2, "read → 1")]), "write 1 is overwritten: not part of it");
+    assert_eq!(v.states, Some(vec![Value::Int(2)]));
+    assert_eq!(
+        v.reason,
+        "read → 1 by p2 cannot take effect: it returned 1, but while it ran the register could only hold 2 \
+         (after write 2 by p1)"
+    );
+    assert_eq!((v.window.start_line, v.window.end_line), (3, 6));
+    assert_eq!((v.window.start_time, v.window.end_time), (Some(20), Some(50)));
+    assert_eq!(v.window.end().map(|t| t.as_nanos()), Some(50));
+    assert!(v.message().starts_with("Not linearizable: read → 1 by p2 cannot take effect"), "{}", v.message());
+    assert!(v.message().contains("has 2 operations (lines 3-6, 20ns to 50ns)"), "{}", v.message());
+    assert_fits(&v);
+}
+
+#[test]
+fn a_read_that_changes_nothing_is_dropped_from_the_window() {
+    // p1's read of 1 is not needed: write 7 completed before p2's read
+    // began, so p2 cannot see null either way.
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1 @0
+         p3 invoke write 7 @1
+         p1 invoke read @2
+         p1 ok read 1 @4
+         p3 ok write 7 @4
+         p2 invoke read @5
+         p2 ok read null @8
+         p0 ok write 1 @10",
+    );
+    assert_eq!(window(&v), ops(&[(0, "write 1"), (3, "write 7"), (2, "read → null")]));
+    assert_eq!(v.states, Some(vec![Value::Int(1), Value::Int(7)]));
+    assert!(v.reason.contains("could only hold 1 (after write 1 by p0) or 7 (after write 7 by p3)"), "{}", v.reason);
+    assert_fits(&v);
+}
+
+#[test]
+fn a_read_that_forces_an_order_stays_in_the_window() {
+    // p1 saw 1 while write 1 was still running, so write 1 took effect
+    // before p2's read began: without p1's read, p2 could go first.
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1 @0
+         p1 invoke read @2
+         p1 ok read 1 @4
+         p2 invoke read @5
+         p2 ok read null @8
+         p0 ok write 1 @10",
+    );
+    assert_eq!(window(&v), ops(&[(0, "write 1"), (1, "read → 1"), (2, "read → null")]));
+    assert_eq!(v.states, Some(vec![Value::Int(1)]));
+    assert_eq!(v.window.start_line, 1);
+    assert_eq!(v.window.end_line, 5, "the window closes when the blocked read completes");
+    assert_fits(&v);
+}
+
+#[test]
+fn appends_behind_a_value_are_named_in_order() {
+    let v = violation(
+        Model::Kv,
+        "p0 invoke append k \"a\"
+         p1 invoke append k \"b\"
+         p0 ok append k \"a\"
+         p1 ok append k \"b\"
+         p2 invoke get k
+         p2 ok get k \"bab\"",
+    );
+    assert_eq!(window(&v), ops(&[(0, "append \"a\""), (1, "append \"b\""), (2, "get → \"bab\"")]));
+    assert_eq!(v.states, Some(vec![Value::Text("ab".into()), Value::Text("ba".into())]));
+    assert!(
+        v.reason.contains(
+            "key \"k\" could only hold \"ab\" (after append \"a\" by p0, append \"b\" by p1) or \"ba\" \
+             (after append \"b\" by p1, append \"a\" by p0)"
+        ),
+        "{}",
+        v.reason
+    );
+    assert_eq!(v.key.as_deref(), Some("k"));
+}
+
+#[test]
+fn an_operation_of_unknown_outcome_is_in_the_window_cut_at_its_edge() {
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1 @0
+         p0 info write 1 @5
+         p1 invoke write 2 @10
+         p1 ok write 2 @20
+         p2 invoke read @30
+         p2 ok read 3 @40",
+    );
+    assert_eq!(window(&v), ops(&[(0, "write 1 ?"), (1, "write 2"), (2, "read → 3")]));
+    assert_eq!(v.window.operations[0].outcome, Outcome::Info);
+    assert_eq!(v.window.start_line, 3, "the window opens with the first completed operation");
+    // The write of unknown outcome runs in from the left edge and on past the right.
+    let row = v.timeline().lines().find(|l| l.starts_with("p0")).expect("a row for p0").to_string();
+    assert!(row.trim_end().starts_with("p0  <") && row.trim_end().ends_with('>'), "{row}");
+    assert!(v.reason.contains("could only hold 1 (after write 1 ? by p0) or 2 (after write 2 by p1)"), "{}", v.reason);
+    assert_fits(&v);
+}
+
+#[test]
+fn the_blocked_operation_is_drawn_double() {
+    let v = violation(
+        Model::CasRegister,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke cas [1,2]
+         p1 ok cas [1,2] false",
+    );
+    assert!(v.reason.contains("it did not swap, so the register held something other than 1"), "{}", v.reason);
+    let text = v.timeline();
+    let row = text.lines().find(|l| l.starts_with("p1")).expect("a row for p1");
+    assert!(row.contains("==cas 1→2 refused=="), "{text}");
+    assert!(v.render().contains("= p1    cas 1→2 refused"), "{}", v.render());
+}
