@@ -18,7 +18,10 @@ use weft_sim::trace::TraceSink;
 use weft_sim::{Fault, NodeId, NodeStatus, Outcome, Sim, SimTime, Until};
 
 use crate::ScenarioError;
-use crate::catalog::{Judgement, Pattern, PropertyKind};
+use weft_check::history::History;
+use weft_check::{Budget, Model, Verdict};
+
+use crate::catalog::{Judgement, LINEARIZABLE, Pattern, PropertyKind};
 use crate::faults::{self, FaultAction, PlannedFault, Resolved, World};
 use crate::report::{RunOptions, RunReport, Violation};
 use crate::scenario::{Check, Scenario};
@@ -69,6 +72,12 @@ pub(crate) fn run<P: Pattern>(
         if let Err(message) = P::judge(&judge, check.property.name, &sim, when) {
             violations.push(Violation { property: check.property.name.into(), time: sim.now(), message });
         }
+    }
+    // Linearizability needs every operation's outcome: judged once, now.
+    if breaches.checks(LINEARIZABLE)
+        && let Some(history) = P::history(&judge)
+    {
+        check_linearizable(history, sim.now(), &mut breaches, &mut notes);
     }
     violations.extend(breaches.into_violations());
     violations.sort_by_key(|v| v.time);
@@ -132,6 +141,36 @@ impl<P: Pattern, Q: QueueKind> Until<P::Node, Q> for Watch<'_, P> {
     }
 }
 
+/// How much work the linearizability check of a run may do: counted in
+/// explored states and memo bytes, never in seconds, so that its answer is
+/// part of the deterministic run. Histories of runs are decided far below
+/// it; `weft lincheck` can try harder on one written with `--history`.
+const LINEARIZABILITY_BUDGET: Budget = Budget { max_states: 2_000_000, max_memory_bytes: 256 << 20 };
+
+/// Checks the clients' history against the `kv` model. A violation is
+/// dated when its window closes: when the client got the answer that no
+/// order of the operations can explain.
+fn check_linearizable(history: &History, now: SimTime, breaches: &mut Breaches, notes: &mut Vec<String>) {
+    match weft_check::check(history, Model::Kv, LINEARIZABILITY_BUDGET) {
+        Ok(report) => match report.verdict {
+            Verdict::Linearizable => {}
+            Verdict::NotLinearizable { violation } => {
+                let at = violation.window.end().unwrap_or(now);
+                breaches.record(Breach::new(LINEARIZABLE, violation.message()), at);
+            }
+            Verdict::Unknown { gave_up } => notes.push(format!(
+                "`{LINEARIZABLE}` is undecided: {gave_up}; write the history with `--history FILE` and give \
+                 `weft lincheck --model kv FILE` more time"
+            )),
+        },
+        // The pattern's own clients wrote something the checker cannot
+        // read: a bug in the pattern, reported where it shows.
+        Err(e) => {
+            breaches.record(Breach::new(LINEARIZABLE, format!("the history cannot be checked: {e}")), now)
+        }
+    }
+}
+
 /// The breaches of checked always-properties: the first of each property is
 /// its violation (the moment it broke), and later ones are counted.
 struct Breaches {
@@ -148,6 +187,11 @@ impl Breaches {
             .map(|c| (c.property.name, None, 0))
             .collect();
         Breaches { checked }
+    }
+
+    /// True if the scenario checks `property`.
+    fn checks(&self, property: &str) -> bool {
+        self.checked.iter().any(|(name, _, _)| *name == property)
     }
 
     fn record(&mut self, breach: Breach, time: SimTime) {
