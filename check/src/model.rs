@@ -150,7 +150,8 @@ impl Machine {
     /// A machine whose state 0 is the model's starting value: absent for a
     /// register, the empty string for a key.
     pub(crate) fn new(model: Model) -> Machine {
-        let mut machine = Machine { model, ids: BTreeMap::new(), plains: Vec::new(), appended: BTreeMap::new() };
+        let mut machine =
+            Machine { model, ids: BTreeMap::new(), plains: Vec::new(), appended: BTreeMap::new() };
         let start = machine.intern_plain(match model {
             Model::Register | Model::CasRegister => Plain::Absent,
             Model::Kv => Plain::Text(String::new()),

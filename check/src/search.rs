@@ -315,10 +315,16 @@ mod tests {
         let mut m = Machine::new(Model::Register);
         let one = m.intern(Plain::Int(1));
         // write 1 [0, 1], read → 1 [2, 3]: fine.
-        let p = problem(&[(Action::Write { value: one }, 0, Some(1)), (Action::Read { expect: one }, 2, Some(3))]);
+        let p = problem(&[
+            (Action::Write { value: one }, 0, Some(1)),
+            (Action::Read { expect: one }, 2, Some(3)),
+        ]);
         assert_eq!(run(&p, &mut m).end, End::Linearized);
         // read → 1 [0, 1], write 1 [2, 3]: the read saw the future.
-        let p = problem(&[(Action::Read { expect: one }, 0, Some(1)), (Action::Write { value: one }, 2, Some(3))]);
+        let p = problem(&[
+            (Action::Read { expect: one }, 0, Some(1)),
+            (Action::Write { value: one }, 2, Some(3)),
+        ]);
         let outcome = run(&p, &mut m);
         assert_eq!(outcome.end, End::Exhausted);
         assert_eq!(outcome.furthest_stuck, Some(1), "stuck at the read's return");
@@ -329,7 +335,10 @@ mod tests {
         let mut m = Machine::new(Model::Register);
         let one = m.intern(Plain::Int(1));
         // read → 1 [0, 3] overlaps write 1 [1, 2]: the write goes first.
-        let p = problem(&[(Action::Read { expect: one }, 0, Some(3)), (Action::Write { value: one }, 1, Some(2))]);
+        let p = problem(&[
+            (Action::Read { expect: one }, 0, Some(3)),
+            (Action::Write { value: one }, 1, Some(2)),
+        ]);
         assert_eq!(run(&p, &mut m).end, End::Linearized);
     }
 
@@ -338,7 +347,10 @@ mod tests {
         let mut m = Machine::new(Model::Register);
         let (one, two) = (m.intern(Plain::Int(1)), m.intern(Plain::Int(2)));
         // Two concurrent writes, both required: the last one wins.
-        let p = problem(&[(Action::Write { value: one }, 0, Some(3)), (Action::Write { value: two }, 1, Some(2))]);
+        let p = problem(&[
+            (Action::Write { value: one }, 0, Some(3)),
+            (Action::Write { value: two }, 1, Some(2)),
+        ]);
         let outcome = search(&p, &mut m, Goal::CollectStates, &mut Meter::new(Budget::DEFAULT, None));
         assert_eq!(outcome.end, End::Linearized);
         // Each state with the write that made it: 1 after (2, 1), 2 after (1, 2).

@@ -74,15 +74,21 @@ pub(crate) fn run<P: Pattern>(
         }
     }
     // Linearizability needs every operation's outcome: judged once, now.
+    let mut undecided = false;
     if breaches.checks(LINEARIZABLE)
         && let Some(history) = P::history(&judge)
     {
-        check_linearizable(history, sim.now(), &mut breaches, &mut notes);
+        undecided =
+            !check_linearizable(history, LINEARIZABILITY_BUDGET, sim.now(), &mut breaches, &mut notes);
     }
     violations.extend(breaches.into_violations());
     violations.sort_by_key(|v| v.time);
     let mut metrics = sim.metrics().summary();
     metrics.gauges.extend(P::summarize(&judge, &sim).into_iter().map(|(k, v)| (k.to_string(), v)));
+    if undecided {
+        // Counted, so that a sweep shows in how many runs the check gave up.
+        metrics.gauges.insert(UNDECIDED.to_string(), 1.0);
+    }
     if outcome == Outcome::BudgetExhausted {
         violations.push(Violation {
             property: "terminates".into(),
@@ -147,21 +153,34 @@ impl<P: Pattern, Q: QueueKind> Until<P::Node, Q> for Watch<'_, P> {
 /// it; `weft lincheck` can try harder on one written with `--history`.
 const LINEARIZABILITY_BUDGET: Budget = Budget { max_states: 2_000_000, max_memory_bytes: 256 << 20 };
 
-/// Checks the clients' history against the `kv` model. A violation is
-/// dated when its window closes: when the client got the answer that no
-/// order of the operations can explain.
-fn check_linearizable(history: &History, now: SimTime, breaches: &mut Breaches, notes: &mut Vec<String>) {
-    match weft_check::check(history, Model::Kv, LINEARIZABILITY_BUDGET) {
+/// The gauge a run reports when its linearizability check gave up.
+pub const UNDECIDED: &str = "linearizable_undecided";
+
+/// Checks the clients' history against the `kv` model; false if the check
+/// gave up (with a note saying so). A violation is dated when its window
+/// closes: when the client got the answer that no order of the operations
+/// can explain.
+fn check_linearizable(
+    history: &History,
+    budget: Budget,
+    now: SimTime,
+    breaches: &mut Breaches,
+    notes: &mut Vec<String>,
+) -> bool {
+    match weft_check::check(history, Model::Kv, budget) {
         Ok(report) => match report.verdict {
             Verdict::Linearizable => {}
             Verdict::NotLinearizable { violation } => {
                 let at = violation.window.end().unwrap_or(now);
                 breaches.record(Breach::new(LINEARIZABLE, violation.message()), at);
             }
-            Verdict::Unknown { gave_up } => notes.push(format!(
-                "`{LINEARIZABLE}` is undecided: {gave_up}; write the history with `--history FILE` and give \
-                 `weft lincheck --model kv FILE` more time"
-            )),
+            Verdict::Unknown { gave_up } => {
+                notes.push(format!(
+                    "`{LINEARIZABLE}` is undecided: {gave_up}; write the history with `--history FILE` and \
+                     give `weft lincheck --model kv FILE` more time"
+                ));
+                return false;
+            }
         },
         // The pattern's own clients wrote something the checker cannot
         // read: a bug in the pattern, reported where it shows.
@@ -169,6 +188,7 @@ fn check_linearizable(history: &History, now: SimTime, breaches: &mut Breaches, 
             breaches.record(Breach::new(LINEARIZABLE, format!("the history cannot be checked: {e}")), now)
         }
     }
+    true
 }
 
 /// The breaches of checked always-properties: the first of each property is
@@ -414,5 +434,72 @@ impl<'s> Driver<'s> {
         let mut rest: Vec<&'s Check> = self.timed.drain(..).map(|(_, c)| c).collect();
         rest.append(&mut self.at_end);
         rest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_check::history::{EventType, Function, HistoryEvent, Value};
+
+    use super::*;
+
+    /// Two clients put `a` and `b` at overlapping times (so either may be
+    /// last), then one reads `read`: `a` and `b` are explained, anything
+    /// else is not.
+    fn history(read: &str) -> History {
+        let mut history = History::default();
+        let event = |process, kind, f, value: &str| HistoryEvent {
+            process,
+            kind,
+            f,
+            key: Some("k".into()),
+            value: if value.is_empty() { Value::Null } else { Value::Text(value.into()) },
+            swapped: None,
+        };
+        let at = SimTime::from_millis;
+        history.record(at(1), event(0, EventType::Invoke, Function::Put, "a"));
+        history.record(at(2), event(1, EventType::Invoke, Function::Put, "b"));
+        history.record(at(3), event(0, EventType::Ok, Function::Put, "a"));
+        history.record(at(4), event(1, EventType::Ok, Function::Put, "b"));
+        history.record(at(5), event(0, EventType::Invoke, Function::Get, ""));
+        history.record(at(6), event(0, EventType::Ok, Function::Get, read));
+        history
+    }
+
+    fn breaches() -> Breaches {
+        Breaches { checked: vec![(LINEARIZABLE, None, 0)] }
+    }
+
+    #[test]
+    fn a_run_reports_a_violation_at_the_answer_nothing_explains() {
+        let (mut found, mut notes) = (breaches(), Vec::new());
+        assert!(check_linearizable(
+            &history("a"),
+            LINEARIZABILITY_BUDGET,
+            SimTime::MAX,
+            &mut found,
+            &mut notes
+        ));
+        assert!(found.into_violations().next().is_none(), "either put may be last");
+        let mut found = breaches();
+        assert!(check_linearizable(
+            &history("c"),
+            LINEARIZABILITY_BUDGET,
+            SimTime::MAX,
+            &mut found,
+            &mut notes
+        ));
+        let violation = found.into_violations().next().expect("nobody wrote `c`");
+        assert_eq!(violation.time, SimTime::from_millis(6), "when the impossible answer came");
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn a_check_that_gives_up_is_a_note_not_a_verdict() {
+        let (mut found, mut notes) = (breaches(), Vec::new());
+        let tiny = Budget { max_states: 1, max_memory_bytes: 1 << 20 };
+        assert!(!check_linearizable(&history("c"), tiny, SimTime::MAX, &mut found, &mut notes));
+        assert!(found.into_violations().next().is_none(), "unknown is not a violation");
+        assert!(notes[0].contains("undecided"), "{notes:?}");
     }
 }
