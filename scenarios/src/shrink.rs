@@ -50,7 +50,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use weft_sim::SimTime;
+use weft_sim::{NodeId, SimTime};
 
 use crate::ScenarioError;
 use crate::faults::{FaultAction, PlannedFault, Target};
@@ -534,12 +534,14 @@ impl Search<'_> {
         }
         for i in 0..best.candidate.faults.len() {
             let mut node = 0;
-            while let Some(count) = target_len(&best.candidate.faults[i].action)
+            while let Some(count) = explicit_nodes(&mut best.candidate.faults[i].action).map(|n| n.len())
                 && count > 1
                 && node < count
             {
                 let mut candidate = best.candidate.clone();
-                candidate.faults[i].action = without_node(&candidate.faults[i].action, node);
+                if let Some(nodes) = explicit_nodes(&mut candidate.faults[i].action) {
+                    nodes.remove(node);
+                }
                 if !self.try_keep(best, candidate, "simplify")? {
                     node += 1;
                 }
@@ -642,8 +644,8 @@ fn remove_chunks<T: Clone, E>(
     Ok(())
 }
 
-/// How many nodes an action's target names, if it names them explicitly.
-fn target_len(action: &FaultAction) -> Option<usize> {
+/// The nodes an action's target names, if it names them explicitly.
+fn explicit_nodes(action: &mut FaultAction) -> Option<&mut Vec<NodeId>> {
     match action {
         FaultAction::Crash(Target::Nodes(n))
         | FaultAction::Restart(Target::Nodes(n))
@@ -651,27 +653,9 @@ fn target_len(action: &FaultAction) -> Option<usize> {
         | FaultAction::Resume(Target::Nodes(n))
         | FaultAction::RestoreSpeed(Target::Nodes(n))
         | FaultAction::Clock { target: Target::Nodes(n), .. }
-        | FaultAction::Slow { target: Target::Nodes(n), .. } => Some(n.len()),
+        | FaultAction::Slow { target: Target::Nodes(n), .. } => Some(n),
         _ => None,
     }
-}
-
-/// The action with the `index`th node of its explicit target left out.
-fn without_node(action: &FaultAction, index: usize) -> FaultAction {
-    let mut action = action.clone();
-    match &mut action {
-        FaultAction::Crash(Target::Nodes(n))
-        | FaultAction::Restart(Target::Nodes(n))
-        | FaultAction::Pause(Target::Nodes(n))
-        | FaultAction::Resume(Target::Nodes(n))
-        | FaultAction::RestoreSpeed(Target::Nodes(n))
-        | FaultAction::Clock { target: Target::Nodes(n), .. }
-        | FaultAction::Slow { target: Target::Nodes(n), .. } => {
-            n.remove(index);
-        }
-        _ => {}
-    }
-    action
 }
 
 /// `d` to the nearest whole millisecond.
