@@ -1,4 +1,4 @@
-//! `weft`: run, sweep, shrink, explore, list, show and validate scenarios
+//! `weft`: run, sweep, shrink, lincheck, explore, list, show and validate scenarios
 //! of simulated distributed systems.
 //!
 //! This file is only the command line: parsing flags (clap), calling
@@ -32,6 +32,7 @@ macro_rules! out {
 
 // The subcommands with files of their own (after `out!`, which they use).
 mod explore;
+mod lincheck;
 mod shrink;
 mod sweep;
 
@@ -76,6 +77,9 @@ enum Command {
     /// it, while it still fails the same property; write the result as a
     /// scenario file that fails with its own seed.
     Shrink(ShrinkArgs),
+    /// Check a client history for linearizability (exit 0 linearizable,
+    /// 1 not, 3 undecided within the budget).
+    Lincheck(lincheck::LincheckArgs),
     /// Check scenario files without running them.
     Validate {
         /// The files (or built-in names) to check.
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Explore(args)) => explore::explore(&args),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
+        Some(Command::Lincheck(args)) => lincheck::lincheck(&args),
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
         Some(Command::Shrink(args)) => shrink::shrink(&args),
