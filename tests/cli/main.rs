@@ -4,6 +4,7 @@
 use std::process::{Command, Output};
 
 mod explore;
+mod lincheck;
 mod shrink;
 mod sweep;
 
