@@ -78,3 +78,29 @@ fn bad_histories_and_flags_exit_2_with_a_location() {
         assert!(stderr(&out).contains(says), "{args:?} should say `{says}`: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_history_format_doc_examples_are_real() {
+    // Each JSON example, the model it is written for, and the exit code its
+    // text promises.
+    let dir = scratch("lin-doc");
+    for (nth, model, code) in
+        [(0, "cas-register", 0), (1, "cas-register", 0), (2, "kv", 0), (3, "register", 1)]
+    {
+        let path = dir.join(format!("example-{nth}.jsonl"));
+        std::fs::write(&path, super::doc_block("docs/history-format.md", "json", nth)).expect("write");
+        let out = weft(&["lincheck", "--model", model, &path.display().to_string()]);
+        assert_eq!(out.status.code(), Some(code), "example {nth}: {}{}", stdout(&out), stderr(&out));
+    }
+    // The session shown is the last example, checked.
+    let session = super::doc_block("docs/history-format.md", "text", 0);
+    let (command, documented) = session.split_once('\n').expect("a command, then its output");
+    assert_eq!(command, "$ weft lincheck --model register going-back.jsonl");
+    std::fs::copy(dir.join("example-3.jsonl"), dir.join("going-back.jsonl")).expect("copy");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["lincheck", "--model", "register", "going-back.jsonl"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(stdout(&out), documented, "docs/history-format.md is out of date");
+}
