@@ -3,9 +3,11 @@
 //!
 //! This file is only the command line: parsing flags (clap), calling
 //! `weft-scenarios`, and printing; `explore` hands runs to the explorer
-//! (`weft-tui`). Exit codes: 0 when every check held (or
-//! the violation a scenario expects happened), 1 when a check was violated,
-//! 2 for a usage or input error.
+//! (`weft-tui`); `lincheck` hands a history file to `weft-check`. Exit
+//! codes: 0 when every check held (or the violation a scenario expects
+//! happened, or a history is linearizable), 1 when a check was violated (or
+//! a history is not linearizable), 2 for a usage or input error, and 3 when
+//! `lincheck` could not decide within its budget.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -33,6 +35,9 @@ macro_rules! out {
 fn out_raw(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());
 }
+
+// After the macros, which it uses.
+mod lincheck;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -69,6 +74,10 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
+    /// Check a client history (JSON Lines) for linearizability, and explain
+    /// a violation on a timeline. Exit 0: linearizable; 1: not; 2: bad
+    /// input; 3: undecided within the budget.
+    Lincheck(lincheck::LincheckArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -103,6 +112,9 @@ enum UsageError {
     /// A trace file that cannot be read, located as `FILE:LINE:COLUMN`.
     #[error("{0}")]
     Trace(String),
+    /// A history file that cannot be read, located as `FILE:LINE:COLUMN`.
+    #[error("{0}")]
+    History(String),
     #[error("the explorer needs a terminal; `weft run NAME --trace FILE` writes a trace instead")]
     NoTerminal,
 }
@@ -115,6 +127,7 @@ fn main() -> ExitCode {
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
         Some(Command::Validate { paths }) => Ok(validate(&paths)),
+        Some(Command::Lincheck(args)) => lincheck::lincheck(&args),
         // `weft` alone is where a newcomer starts: in a terminal, the
         // explorer's scenario picker; in a pipe or a script, where a
         // full-screen program would only hang or garble, the list and how

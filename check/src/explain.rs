@@ -149,7 +149,14 @@ pub(crate) fn explain(
     // 3. The window, with the writers of the possible states.
     let writers: BTreeSet<usize> = states.iter().flatten().flat_map(|(_, w)| w.iter().copied()).collect();
     let window = window_of(part, &kept, blocked, &writers);
-    let reason = reason(part, blocked, states.as_ref(), model, ops, earliest);
+    // The operations that completed while the blocked one ran: if it fits a
+    // state, one of them cannot follow it.
+    let during: Vec<usize> = window
+        .iter()
+        .copied()
+        .filter(|&j| j != blocked && part.ret[j].is_some_and(|r| r > part.call[blocked] && r < k))
+        .collect();
+    let reason = reason(part, blocked, states.as_ref(), model, ops, earliest, &during);
     let operations: Vec<Operation> = window.iter().map(|&j| ops.all[part.ops[j]].clone()).collect();
     let states = states.map(|s| s.iter().map(|&(s, _)| part.machine.value(s)).collect());
     violation(part, ops.all[part.ops[blocked]].clone(), states, reason, operations)
@@ -233,6 +240,7 @@ fn reason(
     model: Model,
     ops: &Operations,
     earliest: bool,
+    during: &[usize],
 ) -> String {
     let op = &ops.all[part.ops[blocked]];
     let object = object(model, part);
@@ -279,9 +287,28 @@ fn reason(
              the earliest failing operation was found)"
         );
     }
+    // Every operation that completed before it was invoked precedes it in
+    // any order; so what fails after it is one that completed while it ran.
+    const SHOWN: usize = 4;
+    let mut names: Vec<String> = during
+        .iter()
+        .take(SHOWN)
+        .map(|&j| {
+            let o = &ops.all[part.ops[j]];
+            format!("{} by p{}", o.label(), o.process)
+        })
+        .collect();
+    if during.len() > SHOWN {
+        names.push(format!("{} more", during.len() - SHOWN));
+    }
+    let which = match names.len() {
+        0 => "another operation".to_string(),
+        1 => names.remove(0),
+        _ => format!("one of {}", names.join(", ")),
+    };
     format!(
-        "{op} cannot be ordered: it could take effect only while {object} held {}, and in every such \
-         order some operation that completed while it ran cannot follow it",
+        "{op} cannot be ordered: it could take effect only while {object} held {}, and then {which}, \
+         which completed while it ran, cannot follow it",
         list(part, &fits)
     )
 }

@@ -4,6 +4,7 @@
 use std::process::{Command, Output};
 
 mod explore;
+mod lincheck;
 
 fn weft(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_weft")).args(args).output().expect("the weft binary runs")
