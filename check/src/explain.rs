@@ -130,7 +130,7 @@ pub(crate) fn explain(
         item.required = item.ret.is_some_and(|r| r < call_b);
     }
     let problem = Problem::new(possible.iter().map(|&(_, item)| item).collect());
-    let outcome = search(&problem, &mut part.machine, Goal::CollectStates, &mut allowance.meter(1));
+    let outcome = search(&problem, &mut part.machine, Goal::CollectStates, &mut allowance.meter(4));
     // Each state, with the operations (of the partition) that wrote it.
     let states: Option<Possible> = match outcome.end {
         End::GaveUp(_) => None,

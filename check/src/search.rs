@@ -242,6 +242,8 @@ impl List {
 enum Cursor {
     /// Just arrived at a configuration: first look for a read to take.
     Arrive,
+    /// Then for a candidate that lets the most urgent operation go next.
+    Urgent,
     /// At an entry of the bound list.
     Bound(u32),
     /// Among the free operations, trying those called before `limit` (the
@@ -257,21 +259,26 @@ struct Frame {
     op: u32,
     /// The state before it.
     before: State,
-    /// For a free operation: the limit its walk had.
-    limit: u32,
-    /// A read taken as soon as it could be: no other candidate at its
-    /// configuration needs trying (see [`search`]).
-    forced: bool,
+    /// Where the walk resumes if it is undone: the candidate after it, or
+    /// (after a forced read) nothing.
+    resume: Cursor,
 }
 
 /// Runs the search on `problem`, from `Machine::INITIAL`.
 ///
-/// One more rule keeps it small: a read (or a cas that did not swap) that
+/// Two more rules keep it small. A read (or a cas that did not swap) that
 /// can be linearized now, is — without trying anything else first, and
 /// without trying anything else after it fails. Moving a read to the front
 /// of any linearization keeps it valid (it changes nothing, and everything
 /// that had to precede it is already linearized), so if no order works with
 /// the read taken now, none works at all from here.
+///
+/// And when the most urgent operation (the first return ahead) cannot take
+/// effect in the current state, a candidate that would let it is tried
+/// first: a write of the value a pending read returned, rather than
+/// whichever write was invoked first. This only changes the order in which
+/// candidates are tried (the others follow, and the memo skips what was
+/// already explored), never which orders exist.
 pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter: &mut Meter<'_>) -> Outcome {
     let mut entries = List::new(problem.entries.len());
     let mut free_list = List::new(problem.free.len());
@@ -308,9 +315,8 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
             outcome.end = End::GaveUp(gave_up);
             return outcome;
         }
-        // The candidate to try now, where the walk goes if it fails, and
-        // whether it is a forced read.
-        let (op, after_this, limit, forced) = match cursor {
+        // The candidate to try now, and where the walk goes if it fails.
+        let (op, after_this) = match cursor {
             Cursor::Arrive if machine.appends() && !can_reach_next_get(problem, machine, state, &entries, &free_list) => {
                 cursor = Cursor::Spent;
                 continue;
@@ -334,19 +340,26 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
                 match read {
                     // If taking it was explored before, so was everything
                     // from here.
-                    Some(op) => (op, Cursor::Spent, u32::MAX, true),
+                    Some(op) => (op, Cursor::Spent),
                     None => {
-                        cursor = Cursor::Bound(entries.head);
+                        cursor = Cursor::Urgent;
                         continue;
                     }
                 }
             }
+            Cursor::Urgent => match enabler(problem, machine, state, &entries) {
+                Some(op) => (op, Cursor::Bound(entries.head)),
+                None => {
+                    cursor = Cursor::Bound(entries.head);
+                    continue;
+                }
+            },
             Cursor::Bound(EDGE) => {
                 cursor = Cursor::Free { at: free_list.head, limit: u32::MAX };
                 continue;
             }
             Cursor::Bound(e) => match problem.entries[e as usize] {
-                (op, true) => (op, Cursor::Bound(entries.next(e)), u32::MAX, false),
+                (op, true) => (op, Cursor::Bound(entries.next(e))),
                 (_, false) => {
                     // Stuck at a return: only free operations called
                     // before it can still help.
@@ -370,7 +383,7 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
                     cursor = next;
                     continue;
                 }
-                (op, next, limit, false)
+                (op, next)
             }
             Cursor::Spent => {
                 // Backtrack: undo the last linearization and try the
@@ -381,17 +394,14 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
                 };
                 let op = frame.op;
                 let call = problem.call_entry[op as usize];
-                cursor = if problem.is_free(op) {
+                if problem.is_free(op) {
                     free_list.restore(call);
-                    Cursor::Free { at: free_list.next(call), limit: frame.limit }
                 } else {
                     entries.restore(problem.ret_entry[op as usize].expect("a bound operation returns"));
                     entries.restore(call);
-                    Cursor::Bound(entries.next(call))
-                };
-                if frame.forced {
-                    cursor = Cursor::Spent;
                 }
+                // (The lists are exactly as they were when it was pushed.)
+                cursor = frame.resume;
                 flip(&mut bound_bits, &mut free_bits, op);
                 bits_hash ^= op_key(op);
                 state = frame.before;
@@ -416,7 +426,7 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
             outcome.end = End::GaveUp(gave_up);
             return outcome;
         }
-        stack.push(Frame { op, before: state, limit, forced });
+        stack.push(Frame { op, before: state, resume: after_this });
         state = after;
         done += usize::from(item.required);
         // Lift the operation out of its list (call and return).
@@ -436,6 +446,34 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
         }
         cursor = Cursor::Arrive;
     }
+}
+
+/// The most urgent operation (the one whose return comes first) if it can
+/// take effect now; otherwise a bound candidate that lets it take effect
+/// right after.
+fn enabler(problem: &Problem, machine: &mut Machine, state: State, entries: &List) -> Option<u32> {
+    let mut e = entries.head;
+    while e != EDGE && problem.entries[e as usize].1 {
+        e = entries.next(e);
+    }
+    if e == EDGE {
+        return None;
+    }
+    let urgent_op = problem.entries[e as usize].0;
+    let urgent = problem.items[urgent_op as usize].action;
+    if machine.step(state, urgent).is_some() {
+        return Some(urgent_op);
+    }
+    let mut c = entries.head;
+    while c != e {
+        let op = problem.entries[c as usize].0;
+        let helps = machine.step(state, problem.items[op as usize].action).and_then(|s| machine.step(s, urgent));
+        if helps.is_some() {
+            return Some(op);
+        }
+        c = entries.next(c);
+    }
+    None
 }
 
 /// For a key: false if the state can no longer become what the next

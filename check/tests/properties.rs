@@ -9,11 +9,15 @@ use proptest::prelude::*;
 use weft_check::history::{EventType, Function};
 use weft_check::{Budget, Model, Verdict, check};
 
-fn shapes() -> impl Strategy<Value = Shape> {
+/// Histories of up to `operations` operations by up to `processes`
+/// processes. (A violation makes the search explore every order before the
+/// bad read, which grows fast with concurrency: the rejection test keeps
+/// histories smaller, so it runs in seconds unoptimized.)
+fn shapes(operations: usize, processes: u32) -> impl Strategy<Value = Shape> {
     (
         prop::sample::select(Model::ALL.to_vec()),
-        1usize..120,
-        1u32..12,
+        1usize..operations,
+        1u32..processes,
         1u32..4,
         prop::sample::select(vec![0u64, 10, 30]),
     )
@@ -30,7 +34,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn a_history_with_a_linearization_is_accepted(shape in shapes(), seed in any::<u64>()) {
+    fn a_history_with_a_linearization_is_accepted(shape in shapes(200, 24), seed in any::<u64>()) {
         let history = generate(&shape, seed);
         let report = check(&history, shape.model, Budget::DEFAULT).expect("generated histories fit their model");
         prop_assert_eq!(
@@ -43,7 +47,7 @@ proptest! {
 
     #[test]
     fn a_read_of_a_value_never_written_is_rejected(
-        shape in shapes(),
+        shape in shapes(80, 8),
         seed in any::<u64>(),
         which in any::<u64>(),
     ) {
@@ -68,7 +72,13 @@ proptest! {
             .expect("the corrupted read");
         prop_assert_eq!(&violation.operation.value, &bad.event.value, "{}", violation.render());
         prop_assert!(violation.window.operations.contains(&violation.operation));
-        prop_assert!(violation.reason.contains("cannot take effect"), "{}", violation.reason);
+        // Its value was never there (unless listing the values ran out of
+        // budget, which only makes the explanation vaguer).
+        prop_assert!(
+            violation.reason.contains("cannot take effect: it returned")
+                || violation.reason.contains("the budget ran out while listing"),
+            "{}", violation.reason
+        );
         prop_assert_eq!(check(&corrupted, shape.model, Budget::DEFAULT).expect("fits"), report);
     }
 }
