@@ -4,9 +4,11 @@
 //! This file is only the command line: parsing flags (clap), calling
 //! `weft-scenarios`, and printing; `sweep` (in `sweep.rs`) runs many
 //! seeds and summarises them; `explore` hands runs to the explorer
-//! (`weft-tui`). Exit codes: 0 when every check held (or
-//! the violation a scenario expects happened), 1 when a check was violated,
-//! 2 for a usage or input error.
+//! (`weft-tui`); `lincheck` hands a history file to `weft-check`. Exit
+//! codes: 0 when every check held (or the violation a scenario expects
+//! happened, or a history is linearizable), 1 when a check was violated (or
+//! a history is not linearizable), 2 for a usage or input error, and 3 when
+//! `lincheck` could not decide within its budget.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -77,15 +79,16 @@ enum Command {
     /// it, while it still fails the same property; write the result as a
     /// scenario file that fails with its own seed.
     Shrink(ShrinkArgs),
-    /// Check a client history for linearizability (exit 0 linearizable,
-    /// 1 not, 3 undecided within the budget).
-    Lincheck(lincheck::LincheckArgs),
     /// Check scenario files without running them.
     Validate {
         /// The files (or built-in names) to check.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
+    /// Check a client history (JSON Lines) for linearizability, and explain
+    /// a violation on a timeline. Exit 0: linearizable; 1: not; 2: bad
+    /// input; 3: undecided within the budget.
+    Lincheck(lincheck::LincheckArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -154,6 +157,9 @@ enum UsageError {
     /// A trace file that cannot be read, located as `FILE:LINE:COLUMN`.
     #[error("{0}")]
     Trace(String),
+    /// A history file that cannot be read, located as `FILE:LINE:COLUMN`.
+    #[error("{0}")]
+    History(String),
     #[error("the explorer needs a terminal; `weft run NAME --trace FILE` writes a trace instead")]
     NoTerminal,
     #[error("{0}")]
@@ -166,11 +172,11 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Explore(args)) => explore::explore(&args),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
-        Some(Command::Lincheck(args)) => lincheck::lincheck(&args),
         Some(Command::List { json }) => list(json),
         Some(Command::Show { name }) => show(&name),
         Some(Command::Shrink(args)) => shrink::shrink(&args),
         Some(Command::Validate { paths }) => Ok(validate(&paths)),
+        Some(Command::Lincheck(args)) => lincheck::lincheck(&args),
         // `weft` alone is where a newcomer starts: in a terminal, the
         // explorer's scenario picker; in a pipe or a script, where a
         // full-screen program would only hang or garble, the list and how

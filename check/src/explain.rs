@@ -1,12 +1,14 @@
 //! Explaining a violation: the smallest window of operations that cannot be
 //! ordered, and why.
 //!
-//! When the search fails, it also knows *where*: the latest completion its
-//! walk ever reached ([`Outcome::furthest_stuck`]). Everything before that
-//! completion can be linearized; adding it cannot. So the operation that
-//! completes there — call it the *blocked* operation — is where the history
-//! stops making sense, and the history up to that completion (the *failing
-//! prefix*) is the shortest that is not linearizable.
+//! First, *where*: the earliest completion at which the history stops being
+//! linearizable, found by bisection over the completions (every prefix of
+//! a linearizable history is linearizable, so the answer is monotone).
+//! Everything before that completion can be linearized; adding it cannot.
+//! So the operation that completes there — call it the *blocked* operation
+//! — is where the history stops making sense, and the history up to that
+//! completion (the *failing prefix*) is the shortest that is not
+//! linearizable.
 //!
 //! The explanation is built from the failing prefix, in three steps, each
 //! chosen so that it never blames the wrong operations:
@@ -29,7 +31,7 @@
 //!    relative to it is in question), the completed operations overlapping
 //!    those, and the operations that wrote the values it could have seen.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::budget::{Budget, Meter};
 use crate::history::Value;
@@ -41,26 +43,61 @@ use crate::{Violation, Window};
 /// At most this many reads are tried for dropping: each try is a search.
 const MAX_DROP_TRIES: usize = 64;
 
-/// Explains why `part` is not linearizable, given the position of the
-/// completion at which its search got stuck furthest.
+/// The explanation's own work is bounded by the work the check did: each
+/// step may explore a few times the states the check explored, plus this.
+const EXPLAIN_SLACK: u64 = 100_000;
+
+/// How much the explanation of a check may do: the check's budget, capped
+/// at a few times the states the check explored.
+pub(crate) struct Allowance<'a> {
+    pub(crate) budget: Budget,
+    pub(crate) checked_states: u64,
+    pub(crate) interrupt: Option<&'a dyn Fn() -> bool>,
+}
+
+impl<'a> Allowance<'a> {
+    fn meter(&self, times: u64) -> Meter<'a> {
+        let cap = self.checked_states.saturating_mul(times).saturating_add(EXPLAIN_SLACK);
+        Meter::new(Budget { max_states: self.budget.max_states.min(cap), ..self.budget }, self.interrupt)
+    }
+}
+
+/// The completion at which the partition stops being linearizable: the
+/// earliest whose prefix (see [`prefix`]) is not, found by bisection
+/// (prefixes of a linearizable history are linearizable). The flag is false
+/// if the budget ran out first: then the completion is only *a* failing one.
+pub(crate) fn first_failure(part: &mut Partition, allowance: &Allowance<'_>) -> (u32, bool) {
+    let mut meter = allowance.meter(8);
+    let mut completions: Vec<u32> = part.ret.iter().flatten().copied().collect();
+    completions.sort_unstable();
+    let everything = vec![true; part.ops.len()];
+    // completions[..lo] end linearizable prefixes; completions[hi] ends a
+    // failing one (the last does: the whole history fails).
+    let (mut lo, mut hi) = (0, completions.len().saturating_sub(1));
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let items =
+            prefix(part, &everything, completions[mid], None).into_iter().map(|(_, item)| item).collect();
+        match search(&Problem::new(items), &mut part.machine, Goal::Linearize, &mut meter).end {
+            End::Linearized => lo = mid + 1,
+            End::Exhausted => hi = mid,
+            End::GaveUp(_) => return (completions[hi], false),
+        }
+    }
+    (completions[hi], true)
+}
+
+/// Explains why `part` is not linearizable, given its failing completion
+/// `k` (from [`first_failure`]; `earliest` if it is the first).
 pub(crate) fn explain(
     ops: &Operations,
     part: &mut Partition,
-    stuck_at: Option<u32>,
     model: Model,
-    budget: Budget,
-    interrupt: Option<&dyn Fn() -> bool>,
+    (k, earliest): (u32, bool),
+    allowance: &Allowance<'_>,
 ) -> Violation {
-    let blocked = stuck_at.and_then(|k| part.ret.iter().position(|&r| r == Some(k)));
-    let Some(blocked) = blocked else {
-        // Not expected (an exhausted search always got stuck somewhere), but
-        // an explanation must never panic: blame the whole key.
-        let operations: Vec<Operation> = part.ops.iter().map(|&i| ops.all[i].clone()).collect();
-        let reason = format!("no order of the operations on {} works", object(model, part));
-        return violation(part, operations[0].clone(), None, reason, operations);
-    };
-    let k = part.ret[blocked].expect("the blocked operation completed");
-    let mut meter = Meter::new(budget, interrupt);
+    let blocked = part.ret.iter().position(|&r| r == Some(k)).expect("k is a completion of the partition");
+    let mut meter = allowance.meter(3);
 
     // The failing prefix: operations invoked before the blocked one
     // completed; those completing later are still running (optional).
@@ -94,31 +131,41 @@ pub(crate) fn explain(
         item.required = item.ret.is_some_and(|r| r < call_b);
     }
     let problem = Problem::new(possible.iter().map(|&(_, item)| item).collect());
-    let outcome = search(&problem, &mut part.machine, Goal::CollectStates, &mut meter);
+    let outcome = search(&problem, &mut part.machine, Goal::CollectStates, &mut allowance.meter(4));
     // Each state, with the operations (of the partition) that wrote it.
     let states: Option<Possible> = match outcome.end {
         End::GaveUp(_) => None,
-        _ => Some(
-            outcome
+        _ => {
+            let mut states: Possible = outcome
                 .states
                 .into_iter()
                 .map(|(state, witness)| (state, witness.iter().map(|&i| possible[i as usize].0).collect()))
-                .collect(),
-        ),
+                .collect();
+            // In the order of their values, not of their discovery.
+            states.sort_by(|a, b| part.machine.plain(a.0).cmp(part.machine.plain(b.0)));
+            Some(states)
+        }
     };
 
     // 3. The window, with the writers of the possible states.
-    let writers: BTreeSet<usize> = states.iter().flat_map(|s| s.values().flatten().copied()).collect();
+    let writers: BTreeSet<usize> = states.iter().flatten().flat_map(|(_, w)| w.iter().copied()).collect();
     let window = window_of(part, &kept, blocked, &writers);
-    let reason = reason(part, blocked, states.as_ref(), model, ops);
+    // The operations that completed while the blocked one ran: if it fits a
+    // state, one of them cannot follow it.
+    let during: Vec<usize> = window
+        .iter()
+        .copied()
+        .filter(|&j| j != blocked && part.ret[j].is_some_and(|r| r > part.call[blocked] && r < k))
+        .collect();
+    let reason = reason(part, blocked, states.as_ref(), model, ops, earliest, &during);
     let operations: Vec<Operation> = window.iter().map(|&j| ops.all[part.ops[j]].clone()).collect();
-    let states = states.map(|s| s.keys().map(|&s| part.machine.value(s)).collect());
+    let states = states.map(|s| s.iter().map(|&(s, _)| part.machine.value(s)).collect());
     violation(part, ops.all[part.ops[blocked]].clone(), states, reason, operations)
 }
 
 /// The states the blocked operation could see, each with the operations
 /// (indices into the partition) that wrote it in one order that reaches it.
-type Possible = BTreeMap<State, Vec<usize>>;
+type Possible = Vec<(State, Vec<usize>)>;
 
 fn violation(
     part: &Partition,
@@ -193,6 +240,8 @@ fn reason(
     states: Option<&Possible>,
     model: Model,
     ops: &Operations,
+    earliest: bool,
+    during: &[usize],
 ) -> String {
     let op = &ops.all[part.ops[blocked]];
     let object = object(model, part);
@@ -203,11 +252,8 @@ fn reason(
         );
     };
     let action = part.actions[blocked];
-    let fits: Possible = states
-        .iter()
-        .filter(|&(&s, _)| part.machine.step(s, action).is_some())
-        .map(|(&s, w)| (s, w.clone()))
-        .collect();
+    let fits: Possible =
+        states.iter().filter(|&&(s, _)| part.machine.step(s, action).is_some()).cloned().collect();
     let list = |part: &Partition, states: &Possible| describe_states(part, states, ops);
     if fits.is_empty() {
         let held = list(part, states);
@@ -231,9 +277,36 @@ fn reason(
             _ => format!("{op} cannot take effect: no order of the operations before it works"),
         };
     }
+    if !earliest {
+        // Without the earliest failure, nothing is known about what goes
+        // wrong after it takes effect.
+        return format!(
+            "no order of the operations up to the completion of {op} works (the budget ran out before \
+             the earliest failing operation was found)"
+        );
+    }
+    // Every operation that completed before it was invoked precedes it in
+    // any order; so what fails after it is one that completed while it ran.
+    const SHOWN: usize = 4;
+    let mut names: Vec<String> = during
+        .iter()
+        .take(SHOWN)
+        .map(|&j| {
+            let o = &ops.all[part.ops[j]];
+            format!("{} by p{}", o.label(), o.process)
+        })
+        .collect();
+    if during.len() > SHOWN {
+        names.push(format!("{} more", during.len() - SHOWN));
+    }
+    let which = match names.len() {
+        0 => "another operation".to_string(),
+        1 => names.remove(0),
+        _ => format!("one of {}", names.join(", ")),
+    };
     format!(
-        "{op} cannot be ordered: it could take effect only while {object} held {}, and in every such \
-         order some operation that completed while it ran cannot follow it",
+        "{op} cannot be ordered: it could take effect only while {object} held {}, and then {which}, \
+         which completed while it ran, cannot follow it",
         list(part, &fits)
     )
 }
@@ -244,7 +317,8 @@ fn describe_states(part: &Partition, states: &Possible, ops: &Operations) -> Str
     let mut parts: Vec<String> = states
         .iter()
         .take(SHOWN)
-        .map(|(&s, witness)| {
+        .map(|(s, witness)| {
+            let s = *s;
             let value = serde_json::to_string(&part.machine.value(s)).unwrap_or_default();
             let writers: Vec<String> = witness
                 .iter()

@@ -350,8 +350,8 @@ fn run(
     let mut parts = operation::partitions(&ops, model)?;
     let processes = ops.all.iter().map(|o| o.process).collect::<BTreeSet<_>>().len();
     let mut meter = Meter::new(budget, interrupt);
-    // Each failing key, with the position of its blocking completion.
-    let mut failures: Vec<(usize, Option<u32>)> = Vec::new();
+    // The failing keys.
+    let mut failures: Vec<usize> = Vec::new();
     let mut gave_up = None;
     for (index, part) in parts.iter_mut().enumerate() {
         let items = (0..part.ops.len())
@@ -365,7 +365,7 @@ fn run(
         let outcome = search(&Problem::new(items), &mut part.machine, Goal::Linearize, &mut meter);
         match outcome.end {
             End::Linearized => {}
-            End::Exhausted => failures.push((index, outcome.furthest_stuck)),
+            End::Exhausted => failures.push(index),
             End::GaveUp(why) => {
                 gave_up = Some(why);
                 break;
@@ -374,9 +374,14 @@ fn run(
     }
     let states_explored = meter.states;
     // Of several failing keys, explain the one that fails earliest.
-    let verdict = match failures.iter().min_by_key(|(index, at)| (at.unwrap_or(u32::MAX), *index)) {
-        Some(&(index, at)) => {
-            let violation = explain::explain(&ops, &mut parts[index], at, model, budget, interrupt);
+    let allowance = explain::Allowance { budget, checked_states: states_explored, interrupt };
+    let earliest = failures
+        .into_iter()
+        .map(|index| (explain::first_failure(&mut parts[index], &allowance), index))
+        .min_by_key(|&((k, _), index)| (k, index));
+    let verdict = match earliest {
+        Some((failure, index)) => {
+            let violation = explain::explain(&ops, &mut parts[index], model, failure, &allowance);
             Verdict::NotLinearizable { violation: Box::new(violation) }
         }
         None => match gave_up {

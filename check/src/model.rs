@@ -181,6 +181,11 @@ impl Machine {
         id
     }
 
+    /// The value a state holds, as the machine keeps it (ordered).
+    pub(crate) fn plain(&self, state: State) -> &Plain {
+        &self.plains[state as usize]
+    }
+
     /// The value a state holds.
     pub(crate) fn value(&self, state: State) -> Value {
         self.plains[state as usize].to_value()
@@ -199,6 +204,27 @@ impl Machine {
             },
             Action::Append { suffix } => Some(self.append(state, suffix)),
         }
+    }
+
+    /// For a key: could appends alone turn `state` into `target`? (An
+    /// integer stays itself only without appends; text only grows at its
+    /// end.) The search uses this to abandon an order early: when no put
+    /// can come before a pending get, the state must grow into what the get
+    /// returned.
+    pub(crate) fn could_grow_into(&self, state: State, target: State) -> bool {
+        if state == target {
+            return true;
+        }
+        match &self.plains[target as usize] {
+            Plain::Text(target) => target.starts_with(&self.plains[state as usize].text()),
+            // An integer (or absent) cannot be reached by appending.
+            _ => false,
+        }
+    }
+
+    /// True for the key-value model, where [`Machine::could_grow_into`] applies.
+    pub(crate) fn appends(&self) -> bool {
+        self.model == Model::Kv
     }
 
     fn append(&mut self, state: State, suffix: State) -> State {
@@ -244,6 +270,24 @@ mod tests {
         assert_eq!(m.value(s), Value::Text("a7".into()));
         let s = m.step(s, Action::Append { suffix: a }).expect("append always applies");
         assert_eq!(m.value(s), Value::Text("a7a".into()));
+    }
+
+    #[test]
+    fn text_grows_only_at_its_end() {
+        let mut m = Machine::new(Model::Kv);
+        let (ab, abc, b) = (
+            m.intern(Plain::Text("ab".into())),
+            m.intern(Plain::Text("abc".into())),
+            m.intern(Plain::Text("b".into())),
+        );
+        let (seven, seventy) = (m.intern(Plain::Int(7)), m.intern(Plain::Text("70".into())));
+        assert!(m.could_grow_into(Machine::INITIAL, abc));
+        assert!(m.could_grow_into(ab, abc));
+        assert!(m.could_grow_into(abc, abc));
+        assert!(!m.could_grow_into(abc, ab));
+        assert!(!m.could_grow_into(b, abc));
+        assert!(m.could_grow_into(seven, seventy), "7 then append \"0\"");
+        assert!(!m.could_grow_into(Machine::INITIAL, seven), "appends make text, never an integer");
     }
 
     #[test]

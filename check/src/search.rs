@@ -2,8 +2,8 @@
 //! just-in-time linearization and memo.
 //!
 //! The history is a list of *entries* in real-time order: each operation's
-//! call, and (if it completed) its return. The search walks the list from
-//! the front, keeping a stack of the operations it has linearized:
+//! call, and its return. The search walks the list from the front, keeping
+//! a stack of the operations it has linearized:
 //!
 //! - At a **call**, it tries to linearize that operation *now*: if the
 //!   model allows it in the current state, and the resulting configuration
@@ -17,14 +17,22 @@
 //!   in the list, and resumes the walk just after that operation's call, so
 //!   the next candidate gets its turn.
 //!
-//! Every operation that returned is *required*; an operation whose outcome
-//! is unknown (`info`, or never completed) has no return entry — it may take
-//! effect at any time after its call, or never. The search succeeds when
+//! An operation whose outcome is unknown (`info`, or never completed) is
+//! *free*: it has no return entry, and may take effect at any time after
+//! its call, or never. Free operations wait in a list of their own, and are
+//! tried only when the walk is stuck — only when something needs them — so
+//! that the search explores applying fewer of them before more (which lets
+//! the memo skip the rest, see [`Memo`]). And two free operations that do
+//! the same thing (two timed-out `write 3`s) are interchangeable once both
+//! are called, so they are only ever applied in the order of their calls:
+//! the search never tries "the second but not the first".
+//!
+//! Every operation that returned is *required*; the search succeeds when
 //! every required operation is linearized, and fails when it must backtrack
 //! with an empty stack. Configurations already explored are never explored
-//! again ([`Memo`]), which turns an exponential search into one bounded by
-//! the number of distinct configurations — usually a small multiple of the
-//! history's length.
+//! again, which turns an exponential search into one bounded by the number
+//! of distinct configurations — usually a small multiple of the history's
+//! length.
 
 use std::collections::BTreeMap;
 
@@ -50,11 +58,21 @@ pub(crate) struct Item {
 #[derive(Debug)]
 pub(crate) struct Problem {
     items: Vec<Item>,
-    /// The entries, in order: (operation, true for its call).
+    /// The entries of the bound operations (those with a return), in order:
+    /// (operation, true for its call).
     entries: Vec<(u32, bool)>,
-    /// Each operation's call entry and return entry, as indices of `entries`.
+    /// The free operations (no return), in the order of their calls.
+    free: Vec<u32>,
+    /// Each bound operation's call and return entries (indices of
+    /// `entries`); each free operation's index in `free` (as its "call").
     call_entry: Vec<u32>,
     ret_entry: Vec<Option<u32>>,
+    /// Each operation's bit in the bound or the free bitset.
+    bit: Vec<u32>,
+    /// For a free operation: the free operation with the same action
+    /// called just before it, which must be applied first.
+    same_before: Vec<Option<u32>>,
+    bound: usize,
     required: usize,
 }
 
@@ -62,28 +80,57 @@ impl Problem {
     /// The problem of linearizing `items`.
     pub(crate) fn new(items: Vec<Item>) -> Problem {
         let mut entries: Vec<(u32, u32, bool)> = Vec::with_capacity(items.len() * 2);
+        let mut free: Vec<(u32, u32)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             debug_assert!(item.ret.is_none_or(|ret| ret > item.call), "an operation returns after its call");
             debug_assert!(!item.required || item.ret.is_some(), "a required operation has a return");
-            entries.push((item.call, i as u32, true));
-            if let Some(ret) = item.ret {
-                entries.push((ret, i as u32, false));
+            match item.ret {
+                Some(ret) => {
+                    entries.push((item.call, i as u32, true));
+                    entries.push((ret, i as u32, false));
+                }
+                None => free.push((item.call, i as u32)),
             }
         }
         entries.sort_unstable();
+        free.sort_unstable();
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0), "positions are distinct");
         let mut call_entry = vec![0; items.len()];
         let mut ret_entry = vec![None; items.len()];
+        let mut bit = vec![0; items.len()];
+        let mut bound = 0;
         for (e, &(_, op, is_call)) in entries.iter().enumerate() {
             if is_call {
                 call_entry[op as usize] = e as u32;
+                bit[op as usize] = bound;
+                bound += 1;
             } else {
                 ret_entry[op as usize] = Some(e as u32);
             }
         }
+        let mut same_before = vec![None; items.len()];
+        let mut last_of: Vec<(Action, u32)> = Vec::new();
+        for (f, &(_, op)) in free.iter().enumerate() {
+            call_entry[op as usize] = f as u32;
+            bit[op as usize] = f as u32;
+            let action = items[op as usize].action;
+            match last_of.iter_mut().find(|(a, _)| *a == action) {
+                Some((_, last)) => same_before[op as usize] = Some(std::mem::replace(last, op)),
+                None => last_of.push((action, op)),
+            }
+        }
         let required = items.iter().filter(|i| i.required).count();
-        let entries = entries.into_iter().map(|(_, op, is_call)| (op, is_call)).collect();
-        Problem { items, entries, call_entry, ret_entry, required }
+        Problem {
+            items,
+            entries: entries.into_iter().map(|(_, op, is_call)| (op, is_call)).collect(),
+            free: free.into_iter().map(|(_, op)| op).collect(),
+            call_entry,
+            ret_entry,
+            bit,
+            same_before,
+            bound: bound as usize,
+            required,
+        }
     }
 
     /// The position (as given in its [`Item`]) of entry `e`.
@@ -91,6 +138,10 @@ impl Problem {
         let (op, is_call) = self.entries[e];
         let item = &self.items[op as usize];
         if is_call { item.call } else { item.ret.expect("a return entry has a return position") }
+    }
+
+    fn is_free(&self, op: u32) -> bool {
+        self.items[op as usize].ret.is_none()
     }
 }
 
@@ -122,10 +173,6 @@ pub(crate) enum End {
 #[derive(Debug)]
 pub(crate) struct Outcome {
     pub(crate) end: End,
-    /// The latest return (its position) at which the walk got stuck: when
-    /// the search is exhausted, the completion at which the history stops
-    /// being linearizable.
-    pub(crate) furthest_stuck: Option<u32>,
     /// The states of the configurations with every required operation
     /// linearized (for [`Goal::Linearize`], at most one), each with a
     /// witness: the operations (indices of the problem's items, oldest
@@ -139,34 +186,120 @@ pub(crate) struct Outcome {
 /// The most operations a witness names.
 pub(crate) const WITNESS_LEN: usize = 8;
 
-/// A sentinel entry index: before the first entry and after the last.
+/// A sentinel index: before the first entry of a list and after the last.
 const EDGE: u32 = u32::MAX;
 
-/// Runs the search on `problem`, from `Machine::INITIAL`.
-pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter: &mut Meter<'_>) -> Outcome {
-    let n = problem.entries.len();
-    // A doubly linked list over the entries, with EDGE at both ends.
-    let mut next: Vec<u32> = (1..=n as u32).collect();
-    let mut prev: Vec<u32> = (0..n as u32).map(|e| e.wrapping_sub(1)).collect();
-    if let Some(last) = next.last_mut() {
-        *last = EDGE;
-    }
-    if let Some(first) = prev.first_mut() {
-        *first = EDGE;
-    }
-    let mut head = if n == 0 { EDGE } else { 0 };
+/// A doubly linked list over indices `0..n`, from which elements are lifted
+/// and put back in reverse order (dancing links).
+struct List {
+    head: u32,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+}
 
-    let mut memo = Memo::new(problem.items.len());
-    let mut bits = vec![0u64; memo.words()];
-    let op_key = |op: u32| mix(u64::from(op) ^ 0x5bd1_e995);
+impl List {
+    fn new(n: usize) -> List {
+        let mut next: Vec<u32> = (1..=n as u32).collect();
+        let prev: Vec<u32> = (0..n as u32).map(|e| e.checked_sub(1).unwrap_or(EDGE)).collect();
+        if let Some(last) = next.last_mut() {
+            *last = EDGE;
+        }
+        List { head: if n == 0 { EDGE } else { 0 }, next, prev }
+    }
+
+    fn next(&self, e: u32) -> u32 {
+        self.next[e as usize]
+    }
+
+    fn lift(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        if p == EDGE {
+            self.head = n;
+        } else {
+            self.next[p as usize] = n;
+        }
+        if n != EDGE {
+            self.prev[n as usize] = p;
+        }
+    }
+
+    /// Puts `e` back where it was (the last element lifted goes back first).
+    fn restore(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        if p == EDGE {
+            self.head = e;
+        } else {
+            self.next[p as usize] = e;
+        }
+        if n != EDGE {
+            self.prev[n as usize] = e;
+        }
+    }
+}
+
+/// Where the walk is.
+#[derive(Clone, Copy, Debug)]
+enum Cursor {
+    /// Just arrived at a configuration: first look for a read to take.
+    Arrive,
+    /// Then for a candidate that lets the most urgent operation go next.
+    Urgent,
+    /// At an entry of the bound list.
+    Bound(u32),
+    /// Among the free operations, trying those called before `limit` (the
+    /// return the walk is stuck at).
+    Free { at: u32, limit: u32 },
+    /// No candidate left here: backtrack.
+    Spent,
+}
+
+/// A linearized operation on the search's stack.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    op: u32,
+    /// The state before it.
+    before: State,
+    /// Where the walk resumes if it is undone: the candidate after it, or
+    /// (after a forced read) nothing.
+    resume: Cursor,
+}
+
+/// Runs the search on `problem`, from `Machine::INITIAL`.
+///
+/// Two more rules keep it small. A read (or a cas that did not swap) that
+/// can be linearized now, is — without trying anything else first, and
+/// without trying anything else after it fails. Moving a read to the front
+/// of any linearization keeps it valid (it changes nothing, and everything
+/// that had to precede it is already linearized), so if no order works with
+/// the read taken now, none works at all from here.
+///
+/// And when the most urgent operation (the first return ahead) cannot take
+/// effect in the current state, a candidate that would let it is tried
+/// first: a write of the value a pending read returned, rather than
+/// whichever write was invoked first. This only changes the order in which
+/// candidates are tried (the others follow, and the memo skips what was
+/// already explored), never which orders exist.
+pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter: &mut Meter<'_>) -> Outcome {
+    let mut entries = List::new(problem.entries.len());
+    let mut free_list = List::new(problem.free.len());
+    let mut memo = Memo::new(problem.bound, problem.free.len());
+    let (bound_words, free_words) = memo.words();
+    let mut bound_bits = vec![0u64; bound_words];
+    let mut free_bits = vec![0u64; free_words];
+    // Only bound operations enter the hash (free ones are compared apart).
+    let op_key = |op: u32| if problem.is_free(op) { 0 } else { mix(u64::from(op) ^ 0x5bd1_e995) };
     let state_key = |s: State| mix(u64::from(s).wrapping_add(0x1234_5678_9abc_def0));
     let mut bits_hash = 0u64;
+    let flip = |bound: &mut [u64], free: &mut [u64], op: u32| {
+        let set = if problem.is_free(op) { free } else { bound };
+        let bit = problem.bit[op as usize];
+        set[bit as usize / 64] ^= 1u64 << (bit % 64);
+    };
 
     let mut state = Machine::INITIAL;
     let mut done = 0usize;
-    // The linearized operations, with the state before each.
-    let mut stack: Vec<(u32, State)> = Vec::new();
-    let mut outcome = Outcome { end: End::Exhausted, furthest_stuck: None, states: BTreeMap::new() };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut outcome = Outcome { end: End::Exhausted, states: BTreeMap::new() };
 
     if problem.required == 0 {
         outcome.states.insert(state, Vec::new());
@@ -176,84 +309,242 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
         }
     }
 
-    let mut cursor = head;
+    let mut cursor = Cursor::Arrive;
     loop {
         if let Err(gave_up) = meter.step() {
             outcome.end = End::GaveUp(gave_up);
             return outcome;
         }
-        let stuck = if cursor == EDGE {
-            true
-        } else {
-            let (op, is_call) = problem.entries[cursor as usize];
-            if !is_call {
-                let position = problem.position(cursor as usize);
-                outcome.furthest_stuck = Some(outcome.furthest_stuck.map_or(position, |f| f.max(position)));
-                true
-            } else {
-                let item = &problem.items[op as usize];
-                if let Some(after) = machine.step(state, item.action) {
-                    let (word, bit) = (op as usize / 64, 1u64 << (op % 64));
-                    bits[word] |= bit;
-                    bits_hash ^= op_key(op);
-                    if memo.insert(bits_hash ^ state_key(after), &bits, after) {
-                        if let Err(gave_up) = meter.state(memo.bytes()) {
-                            outcome.end = End::GaveUp(gave_up);
-                            return outcome;
+        // The candidate to try now, and where the walk goes if it fails.
+        let (op, after_this) = match cursor {
+            Cursor::Arrive
+                if machine.appends()
+                    && !can_reach_next_get(problem, machine, state, &entries, &free_list) =>
+            {
+                cursor = Cursor::Spent;
+                continue;
+            }
+            Cursor::Arrive => {
+                let mut e = entries.head;
+                let mut read = None;
+                while e != EDGE {
+                    match problem.entries[e as usize] {
+                        (op, true)
+                            if problem.items[op as usize].action.observes_only()
+                                && machine.step(state, problem.items[op as usize].action).is_some() =>
+                        {
+                            read = Some(op);
+                            break;
                         }
-                        stack.push((op, state));
-                        state = after;
-                        done += usize::from(item.required);
-                        // Lift the operation out of the list: its call and
-                        // its return (dancing links: undone in reverse).
-                        unlink(&mut head, &mut next, &mut prev, problem.call_entry[op as usize]);
-                        if let Some(ret) = problem.ret_entry[op as usize] {
-                            unlink(&mut head, &mut next, &mut prev, ret);
-                        }
-                        if done == problem.required {
-                            outcome.states.entry(state).or_insert_with(|| witness(problem, &stack, state));
-                            if goal == Goal::Linearize {
-                                outcome.end = End::Linearized;
-                                return outcome;
-                            }
-                        }
-                        cursor = head;
+                        (_, true) => e = entries.next(e),
+                        (_, false) => break,
+                    }
+                }
+                match read {
+                    // If taking it was explored before, so was everything
+                    // from here.
+                    Some(op) => (op, Cursor::Spent),
+                    None => {
+                        cursor = Cursor::Urgent;
                         continue;
                     }
-                    bits[word] &= !bit;
-                    bits_hash ^= op_key(op);
                 }
-                cursor = next[cursor as usize];
-                false
+            }
+            Cursor::Urgent => match enabler(problem, machine, state, &entries) {
+                Some(op) => (op, Cursor::Bound(entries.head)),
+                None => {
+                    cursor = Cursor::Bound(entries.head);
+                    continue;
+                }
+            },
+            Cursor::Bound(EDGE) => {
+                cursor = Cursor::Free { at: free_list.head, limit: u32::MAX };
+                continue;
+            }
+            Cursor::Bound(e) => match problem.entries[e as usize] {
+                (op, true) => (op, Cursor::Bound(entries.next(e))),
+                (_, false) => {
+                    // Stuck at a return: only free operations called
+                    // before it can still help.
+                    cursor = Cursor::Free { at: free_list.head, limit: problem.position(e as usize) };
+                    continue;
+                }
+            },
+            Cursor::Free { at, limit } => {
+                let op = (at != EDGE).then(|| problem.free[at as usize]);
+                let Some(op) = op.filter(|&op| problem.items[op as usize].call < limit) else {
+                    cursor = Cursor::Spent;
+                    continue;
+                };
+                let next = Cursor::Free { at: free_list.next(at), limit };
+                // Its twin called earlier goes first (see the module header).
+                let twin_waits = problem.same_before[op as usize].is_some_and(|twin| {
+                    let bit = problem.bit[twin as usize];
+                    free_bits[bit as usize / 64] & (1u64 << (bit % 64)) == 0
+                });
+                if twin_waits {
+                    cursor = next;
+                    continue;
+                }
+                (op, next)
+            }
+            Cursor::Spent => {
+                // Backtrack: undo the last linearization and try the
+                // candidate after it (or, after a forced read, nothing).
+                let Some(frame) = stack.pop() else {
+                    outcome.end = if outcome.states.is_empty() { End::Exhausted } else { End::Linearized };
+                    return outcome;
+                };
+                let op = frame.op;
+                let call = problem.call_entry[op as usize];
+                if problem.is_free(op) {
+                    free_list.restore(call);
+                } else {
+                    entries.restore(problem.ret_entry[op as usize].expect("a bound operation returns"));
+                    entries.restore(call);
+                }
+                // (The lists are exactly as they were when it was pushed.)
+                cursor = frame.resume;
+                flip(&mut bound_bits, &mut free_bits, op);
+                bits_hash ^= op_key(op);
+                state = frame.before;
+                done -= usize::from(problem.items[op as usize].required);
+                continue;
             }
         };
-        if stuck {
-            // Backtrack: undo the last linearization and try the next entry
-            // after its call.
-            let Some((op, before)) = stack.pop() else {
-                outcome.end = if outcome.states.is_empty() { End::Exhausted } else { End::Linearized };
-                return outcome;
-            };
-            if let Some(ret) = problem.ret_entry[op as usize] {
-                relink(&mut head, &mut next, &mut prev, ret);
-            }
-            let call = problem.call_entry[op as usize];
-            relink(&mut head, &mut next, &mut prev, call);
-            bits[op as usize / 64] &= !(1u64 << (op % 64));
+        let item = &problem.items[op as usize];
+        let Some(after) = machine.step(state, item.action) else {
+            cursor = after_this;
+            continue;
+        };
+        flip(&mut bound_bits, &mut free_bits, op);
+        bits_hash ^= op_key(op);
+        if !memo.insert(bits_hash ^ state_key(after), &bound_bits, &free_bits, after) {
+            flip(&mut bound_bits, &mut free_bits, op);
             bits_hash ^= op_key(op);
-            state = before;
-            done -= usize::from(problem.items[op as usize].required);
-            cursor = next[call as usize];
+            cursor = after_this;
+            continue;
         }
+        if let Err(gave_up) = meter.state(memo.bytes()) {
+            outcome.end = End::GaveUp(gave_up);
+            return outcome;
+        }
+        stack.push(Frame { op, before: state, resume: after_this });
+        state = after;
+        done += usize::from(item.required);
+        // Lift the operation out of its list (call and return).
+        let call = problem.call_entry[op as usize];
+        if problem.is_free(op) {
+            free_list.lift(call);
+        } else {
+            entries.lift(call);
+            entries.lift(problem.ret_entry[op as usize].expect("a bound operation returns"));
+        }
+        if done == problem.required {
+            outcome.states.entry(state).or_insert_with(|| witness(problem, &stack, state));
+            if goal == Goal::Linearize {
+                outcome.end = End::Linearized;
+                return outcome;
+            }
+        }
+        cursor = Cursor::Arrive;
     }
 }
 
+/// The most urgent operation (the one whose return comes first) if it can
+/// take effect now; otherwise a bound candidate that lets it take effect
+/// right after.
+fn enabler(problem: &Problem, machine: &mut Machine, state: State, entries: &List) -> Option<u32> {
+    let mut e = entries.head;
+    while e != EDGE && problem.entries[e as usize].1 {
+        e = entries.next(e);
+    }
+    if e == EDGE {
+        return None;
+    }
+    let urgent_op = problem.entries[e as usize].0;
+    let urgent = problem.items[urgent_op as usize].action;
+    if machine.step(state, urgent).is_some() {
+        return Some(urgent_op);
+    }
+    let mut c = entries.head;
+    while c != e {
+        let op = problem.entries[c as usize].0;
+        let helps =
+            machine.step(state, problem.items[op as usize].action).and_then(|s| machine.step(s, urgent));
+        if helps.is_some() {
+            return Some(op);
+        }
+        c = entries.next(c);
+    }
+    None
+}
+
+/// For a key: false if the state can no longer become what the next
+/// pending get returned. Before that get takes effect, only appends and
+/// puts called before it returned can happen; so either appends alone turn
+/// the state into its value, or appends turn one of those puts' values into
+/// it — otherwise the configuration is dead. Only the entries up to that
+/// get's return are looked at (at most [`LOOK_AHEAD`]).
+fn can_reach_next_get(
+    problem: &Problem,
+    machine: &Machine,
+    state: State,
+    entries: &List,
+    free: &List,
+) -> bool {
+    // The first required get whose return the walk will meet.
+    let mut e = entries.head;
+    let mut get = None;
+    for _ in 0..LOOK_AHEAD {
+        if e == EDGE {
+            break;
+        }
+        let (op, is_call) = problem.entries[e as usize];
+        let item = &problem.items[op as usize];
+        if let (false, Action::Read { expect }, true) = (is_call, item.action, item.required) {
+            get = Some((expect, problem.position(e as usize)));
+            break;
+        }
+        e = entries.next(e);
+    }
+    let Some((target, ret)) = get else { return true };
+    if machine.could_grow_into(state, target) {
+        return true;
+    }
+    // A put called before the get returned may come first.
+    let put_helps = |op: u32| match problem.items[op as usize].action {
+        Action::Write { value } => machine.could_grow_into(value, target),
+        _ => false,
+    };
+    let mut e = entries.head;
+    while e != EDGE && problem.position(e as usize) < ret {
+        if let (op, true) = problem.entries[e as usize]
+            && put_helps(op)
+        {
+            return true;
+        }
+        e = entries.next(e);
+    }
+    let mut f = free.head;
+    while f != EDGE && problem.items[problem.free[f as usize] as usize].call < ret {
+        if put_helps(problem.free[f as usize]) {
+            return true;
+        }
+        f = free.next(f);
+    }
+    false
+}
+
+/// How far ahead [`can_reach_next_get`] looks for a get.
+const LOOK_AHEAD: usize = 64;
+
 /// The operations on `stack` that made `state` what it is: the last one
 /// that changed the state and, while those are appends, the ones before.
-fn witness(problem: &Problem, stack: &[(u32, State)], state: State) -> Vec<u32> {
+fn witness(problem: &Problem, stack: &[Frame], state: State) -> Vec<u32> {
     let mut chain = Vec::new();
     let mut after = state;
-    for &(op, before) in stack.iter().rev() {
+    for &Frame { op, before, .. } in stack.iter().rev() {
         if before == after {
             continue;
         }
@@ -265,30 +556,6 @@ fn witness(problem: &Problem, stack: &[(u32, State)], state: State) -> Vec<u32> 
     }
     chain.reverse();
     chain
-}
-
-fn unlink(head: &mut u32, next: &mut [u32], prev: &mut [u32], e: u32) {
-    let (p, n) = (prev[e as usize], next[e as usize]);
-    if p == EDGE {
-        *head = n;
-    } else {
-        next[p as usize] = n;
-    }
-    if n != EDGE {
-        prev[n as usize] = p;
-    }
-}
-
-fn relink(head: &mut u32, next: &mut [u32], prev: &mut [u32], e: u32) {
-    let (p, n) = (prev[e as usize], next[e as usize]);
-    if p == EDGE {
-        *head = e;
-    } else {
-        next[p as usize] = e;
-    }
-    if n != EDGE {
-        prev[n as usize] = e;
-    }
 }
 
 #[cfg(test)]
@@ -325,9 +592,7 @@ mod tests {
             (Action::Read { expect: one }, 0, Some(1)),
             (Action::Write { value: one }, 2, Some(3)),
         ]);
-        let outcome = run(&p, &mut m);
-        assert_eq!(outcome.end, End::Exhausted);
-        assert_eq!(outcome.furthest_stuck, Some(1), "stuck at the read's return");
+        assert_eq!(run(&p, &mut m).end, End::Exhausted);
     }
 
     #[test]

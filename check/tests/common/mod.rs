@@ -14,6 +14,8 @@
 
 #![allow(dead_code)]
 
+pub mod generate;
+
 use weft_check::history::History;
 use weft_check::{Budget, Model, Report, Verdict, Violation, check};
 
