@@ -27,13 +27,20 @@ use weft_check::{Budget, Model, check};
 fn bench(c: &mut Criterion) {
     for model in [Model::Kv, Model::CasRegister] {
         let mut group = c.benchmark_group(format!("lincheck/{model}"));
-        group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
         for processes in [10, 50] {
             for operations in [100, 1_000, 5_000] {
                 let shape = Shape { model, operations, processes, keys: 10, unknown_percent: 5 };
                 let history = generate(&shape, 1);
                 let report = check(&history, model, Budget::DEFAULT).expect("generated histories fit");
-                assert!(report.is_linearizable(), "the generator makes linearizable histories: {}", report.summary());
+                assert!(
+                    report.is_linearizable(),
+                    "the generator makes linearizable histories: {}",
+                    report.summary()
+                );
                 eprintln!("{model} {operations} ops, {processes} processes: {}", report.summary());
                 group.throughput(Throughput::Elements(operations as u64));
                 let id = BenchmarkId::new(format!("{processes}-processes"), operations);

@@ -76,7 +76,8 @@ pub(crate) fn first_failure(part: &mut Partition, allowance: &Allowance<'_>) -> 
     let (mut lo, mut hi) = (0, completions.len().saturating_sub(1));
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        let items = prefix(part, &everything, completions[mid], None).into_iter().map(|(_, item)| item).collect();
+        let items =
+            prefix(part, &everything, completions[mid], None).into_iter().map(|(_, item)| item).collect();
         match search(&Problem::new(items), &mut part.machine, Goal::Linearize, &mut meter).end {
             End::Linearized => lo = mid + 1,
             End::Exhausted => hi = mid,
@@ -251,11 +252,8 @@ fn reason(
         );
     };
     let action = part.actions[blocked];
-    let fits: Possible = states
-        .iter()
-        .filter(|&&(s, _)| part.machine.step(s, action).is_some())
-        .cloned()
-        .collect();
+    let fits: Possible =
+        states.iter().filter(|&&(s, _)| part.machine.step(s, action).is_some()).cloned().collect();
     let list = |part: &Partition, states: &Possible| describe_states(part, states, ops);
     if fits.is_empty() {
         let held = list(part, states);

@@ -355,7 +355,12 @@ fn run(
     let mut gave_up = None;
     for (index, part) in parts.iter_mut().enumerate() {
         let items = (0..part.ops.len())
-            .map(|j| Item { action: part.actions[j], call: part.call[j], ret: part.ret[j], required: part.ret[j].is_some() })
+            .map(|j| Item {
+                action: part.actions[j],
+                call: part.call[j],
+                ret: part.ret[j],
+                required: part.ret[j].is_some(),
+            })
             .collect();
         let outcome = search(&Problem::new(items), &mut part.machine, Goal::Linearize, &mut meter);
         match outcome.end {

@@ -150,7 +150,8 @@ impl Machine {
     /// A machine whose state 0 is the model's starting value: absent for a
     /// register, the empty string for a key.
     pub(crate) fn new(model: Model) -> Machine {
-        let mut machine = Machine { model, ids: BTreeMap::new(), plains: Vec::new(), appended: BTreeMap::new() };
+        let mut machine =
+            Machine { model, ids: BTreeMap::new(), plains: Vec::new(), appended: BTreeMap::new() };
         let start = machine.intern_plain(match model {
             Model::Register | Model::CasRegister => Plain::Absent,
             Model::Kv => Plain::Text(String::new()),
@@ -283,7 +284,11 @@ mod tests {
     #[test]
     fn text_grows_only_at_its_end() {
         let mut m = Machine::new(Model::Kv);
-        let (ab, abc, b) = (m.intern(Plain::Text("ab".into())), m.intern(Plain::Text("abc".into())), m.intern(Plain::Text("b".into())));
+        let (ab, abc, b) = (
+            m.intern(Plain::Text("ab".into())),
+            m.intern(Plain::Text("abc".into())),
+            m.intern(Plain::Text("b".into())),
+        );
         let (seven, seventy) = (m.intern(Plain::Int(7)), m.intern(Plain::Text("70".into())));
         assert!(m.could_grow_into(Machine::INITIAL, abc));
         assert!(m.could_grow_into(ab, abc));

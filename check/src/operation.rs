@@ -162,7 +162,10 @@ pub(crate) fn operations(history: &History, model: Model) -> Result<Operations, 
         };
         let op = &mut ops.all[i];
         if op.f != e.f || op.key != e.key {
-            return Err(malformed(format!("process {} completes another operation than it invoked", e.process)));
+            return Err(malformed(format!(
+                "process {} completes another operation than it invoked",
+                e.process
+            )));
         }
         op.outcome = match e.kind {
             EventType::Ok => Outcome::Ok,
@@ -175,7 +178,8 @@ pub(crate) fn operations(history: &History, model: Model) -> Result<Operations, 
             match op.f {
                 Function::Read | Function::Get => op.value = e.value.clone(),
                 Function::Cas => {
-                    op.swapped = Some(e.swapped.ok_or_else(|| malformed("a cas's ok needs `swapped`".into()))?)
+                    op.swapped =
+                        Some(e.swapped.ok_or_else(|| malformed("a cas's ok needs `swapped`".into()))?)
                 }
                 _ => {}
             }
@@ -292,7 +296,9 @@ fn drop_unseen(part: &mut Partition) {
                 return true;
             }
             match part.actions[j] {
-                Action::Write { value } if machine.appends() => reads.iter().any(|&r| machine.could_grow_into(value, r)),
+                Action::Write { value } if machine.appends() => {
+                    reads.iter().any(|&r| machine.could_grow_into(value, r))
+                }
                 Action::Write { value } => seen(value),
                 Action::Cas { expect, new, .. } => expect != new && seen(new),
                 Action::Append { suffix } => reads.iter().any(|&r| machine.contains(r, suffix)),

@@ -331,7 +331,10 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
         }
         // The candidate to try now, and where the walk goes if it fails.
         let (op, after_this) = match cursor {
-            Cursor::Arrive if machine.appends() && !can_reach_next_get(problem, machine, state, &entries, &free_list) => {
+            Cursor::Arrive
+                if machine.appends()
+                    && !can_reach_next_get(problem, machine, state, &entries, &free_list) =>
+            {
                 cursor = Cursor::Spent;
                 continue;
             }
@@ -505,7 +508,8 @@ fn enabler(
         return Some(urgent_op);
     }
     for op in candidates() {
-        let helps = machine.step(state, problem.items[op as usize].action).and_then(|s| machine.step(s, urgent));
+        let helps =
+            machine.step(state, problem.items[op as usize].action).and_then(|s| machine.step(s, urgent));
         if helps.is_some_and(|s| on_track(machine, s)) {
             return Some(op);
         }
@@ -573,7 +577,13 @@ fn next_get(problem: &Problem, entries: &List) -> Option<(State, u32)> {
 /// the state into its value, or appends turn one of those puts' values into
 /// it — otherwise the configuration is dead. Only the entries up to that
 /// get's return are looked at (at most [`LOOK_AHEAD`]).
-fn can_reach_next_get(problem: &Problem, machine: &Machine, state: State, entries: &List, free: &List) -> bool {
+fn can_reach_next_get(
+    problem: &Problem,
+    machine: &Machine,
+    state: State,
+    entries: &List,
+    free: &List,
+) -> bool {
     let Some((target, ret)) = next_get(problem, entries) else { return true };
     if machine.could_grow_into(state, target) {
         return true;
@@ -648,10 +658,16 @@ mod tests {
         let mut m = Machine::new(Model::Register);
         let one = m.intern(Plain::Int(1));
         // write 1 [0, 1], read → 1 [2, 3]: fine.
-        let p = problem(&[(Action::Write { value: one }, 0, Some(1)), (Action::Read { expect: one }, 2, Some(3))]);
+        let p = problem(&[
+            (Action::Write { value: one }, 0, Some(1)),
+            (Action::Read { expect: one }, 2, Some(3)),
+        ]);
         assert_eq!(run(&p, &mut m).end, End::Linearized);
         // read → 1 [0, 1], write 1 [2, 3]: the read saw the future.
-        let p = problem(&[(Action::Read { expect: one }, 0, Some(1)), (Action::Write { value: one }, 2, Some(3))]);
+        let p = problem(&[
+            (Action::Read { expect: one }, 0, Some(1)),
+            (Action::Write { value: one }, 2, Some(3)),
+        ]);
         assert_eq!(run(&p, &mut m).end, End::Exhausted);
     }
 
@@ -660,7 +676,10 @@ mod tests {
         let mut m = Machine::new(Model::Register);
         let one = m.intern(Plain::Int(1));
         // read → 1 [0, 3] overlaps write 1 [1, 2]: the write goes first.
-        let p = problem(&[(Action::Read { expect: one }, 0, Some(3)), (Action::Write { value: one }, 1, Some(2))]);
+        let p = problem(&[
+            (Action::Read { expect: one }, 0, Some(3)),
+            (Action::Write { value: one }, 1, Some(2)),
+        ]);
         assert_eq!(run(&p, &mut m).end, End::Linearized);
     }
 
@@ -669,7 +688,10 @@ mod tests {
         let mut m = Machine::new(Model::Register);
         let (one, two) = (m.intern(Plain::Int(1)), m.intern(Plain::Int(2)));
         // Two concurrent writes, both required: the last one wins.
-        let p = problem(&[(Action::Write { value: one }, 0, Some(3)), (Action::Write { value: two }, 1, Some(2))]);
+        let p = problem(&[
+            (Action::Write { value: one }, 0, Some(3)),
+            (Action::Write { value: two }, 1, Some(2)),
+        ]);
         let outcome = search(&p, &mut m, Goal::CollectStates, &mut Meter::new(Budget::DEFAULT, None));
         assert_eq!(outcome.end, End::Linearized);
         // Each state with the write that made it: 1 after (2, 1), 2 after (1, 2).

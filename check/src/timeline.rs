@@ -45,7 +45,9 @@ pub(crate) fn draw(violation: &Violation, width: usize) -> String {
 
     let mut text = String::new();
     let (left, right) = match (window.start_time, window.end_time) {
-        (Some(s), Some(e)) => (format!("line {start}, {}", human_ns(s)), format!("line {end}, {}", human_ns(e))),
+        (Some(s), Some(e)) => {
+            (format!("line {start}, {}", human_ns(s)), format!("line {end}, {}", human_ns(e)))
+        }
         _ => (format!("line {start}"), format!("line {end}")),
     };
     let gap = (label_width + bars).saturating_sub(left.chars().count() + right.chars().count()).max(1);
@@ -81,10 +83,7 @@ pub(crate) fn draw(violation: &Violation, width: usize) -> String {
             let _ = writeln!(text, "{name:<label_width$}{}", cells.trim_end());
         }
     }
-    let _ = writeln!(
-        text,
-        "(events in order, not to scale; === blocked; < > past the edge; ? unknown)"
-    );
+    let _ = writeln!(text, "(events in order, not to scale; === blocked; < > past the edge; ? unknown)");
     text
 }
 

@@ -38,7 +38,8 @@ fn a_tiny_state_budget_gives_unknown_not_a_verdict() {
 
 #[test]
 fn a_linearizable_history_out_of_budget_is_unknown_too() {
-    let shape = Shape { model: Model::CasRegister, operations: 400, processes: 20, keys: 1, unknown_percent: 10 };
+    let shape =
+        Shape { model: Model::CasRegister, operations: 400, processes: 20, keys: 1, unknown_percent: 10 };
     let history = generate(&shape, 7);
     assert!(check(&history, shape.model, Budget::DEFAULT).expect("fits").is_linearizable());
     let report = check(&history, shape.model, Budget { max_states: 50, ..Budget::DEFAULT }).expect("fits");
@@ -59,8 +60,8 @@ fn the_interrupt_is_polled_and_obeyed() {
         polls.set(polls.get() + 1);
         polls.get() >= 3
     };
-    let report =
-        check_interruptible(&pathological(), Model::Register, Budget::DEFAULT, &stop_at_third_poll).expect("fits");
+    let report = check_interruptible(&pathological(), Model::Register, Budget::DEFAULT, &stop_at_third_poll)
+        .expect("fits");
     assert_eq!(report.verdict, Verdict::Unknown { gave_up: GaveUp::Interrupted });
     assert_eq!(polls.get(), 3, "polled every few thousand steps until it said stop");
 }

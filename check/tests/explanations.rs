@@ -46,7 +46,11 @@ fn a_stale_read_is_shown_with_the_write_it_missed() {
     assert_eq!((v.window.start_line, v.window.end_line), (3, 6));
     assert_eq!((v.window.start_time, v.window.end_time), (Some(20), Some(50)));
     assert_eq!(v.window.end().map(|t| t.as_nanos()), Some(50));
-    assert!(v.message().starts_with("Not linearizable: read → 1 by p2 cannot take effect"), "{}", v.message());
+    assert!(
+        v.message().starts_with("Not linearizable: read → 1 by p2 cannot take effect"),
+        "{}",
+        v.message()
+    );
     assert!(v.message().contains("has 2 operations (lines 3-6, 20ns to 50ns)"), "{}", v.message());
     assert_fits(&v);
 }
@@ -68,7 +72,11 @@ fn a_read_that_changes_nothing_is_dropped_from_the_window() {
     );
     assert_eq!(window(&v), ops(&[(0, "write 1"), (3, "write 7"), (2, "read → null")]));
     assert_eq!(v.states, Some(vec![Value::Int(1), Value::Int(7)]));
-    assert!(v.reason.contains("could only hold 1 (after write 1 by p0) or 7 (after write 7 by p3)"), "{}", v.reason);
+    assert!(
+        v.reason.contains("could only hold 1 (after write 1 by p0) or 7 (after write 7 by p3)"),
+        "{}",
+        v.reason
+    );
     assert_fits(&v);
 }
 
@@ -167,7 +175,11 @@ fn the_blocked_operation_is_drawn_double() {
          p1 invoke cas [1,2]
          p1 ok cas [1,2] false",
     );
-    assert!(v.reason.contains("it did not swap, so the register held something other than 1"), "{}", v.reason);
+    assert!(
+        v.reason.contains("it did not swap, so the register held something other than 1"),
+        "{}",
+        v.reason
+    );
     let text = v.timeline();
     let row = text.lines().find(|l| l.starts_with("p1")).expect("a row for p1");
     assert!(row.contains("==cas 1→2 refused=="), "{text}");

@@ -358,7 +358,10 @@ fn operations_must_fit_the_model() {
     );
     let put = history("p0 invoke put k \"a\"");
     let error = check(&put, Model::CasRegister, Budget::DEFAULT).expect_err("no keys in a register");
-    assert_eq!(error.to_string(), "line 1: `put` is not an operation of the cas-register model (it has read, write, cas)");
+    assert_eq!(
+        error.to_string(),
+        "line 1: `put` is not an operation of the cas-register model (it has read, write, cas)"
+    );
     let read = history("p0 invoke read");
     assert!(matches!(check(&read, Model::Kv, Budget::DEFAULT), Err(CheckError::WrongModel { line: 1, .. })));
 }

@@ -23,7 +23,12 @@ const WRITE: &str = r#"{"process": 0, "type": "invoke", "f": "write", "value": 1
 fn bad_json_is_located_by_serde() {
     fails(r#"{"process": 0, "type": "invoke" "f": "read"}"#, 1, 33, "expected `,` or `}`");
     fails(r#"{"process": 0, "type": "invoke", "f": "read"} x"#, 1, 47, "trailing characters");
-    fails(r#"{"process": 0, "type": "invoke", "f": "read", "process": 1}"#, 1, 55, "duplicate field `process`");
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "read", "process": 1}"#,
+        1,
+        55,
+        "duplicate field `process`",
+    );
     fails("[1, 2]", 1, 1, "expected an event object");
     fails("  42", 1, 3, "expected an event object");
 }
@@ -36,7 +41,12 @@ fn unknown_fields_types_and_functions_name_what_is_allowed() {
         54,
         "unknown field `swaped`, expected one of `process`, `type`, `f`, `key`, `value`, `swapped`, `time`",
     );
-    fails(r#"{"process": 0, "type": "done", "f": "read"}"#, 1, 24, r#"expected "invoke", "ok", "fail" or "info", found "done""#);
+    fails(
+        r#"{"process": 0, "type": "done", "f": "read"}"#,
+        1,
+        24,
+        r#"expected "invoke", "ok", "fail" or "info", found "done""#,
+    );
     fails(r#"{"process": 0, "type": "invoke", "f": "delete"}"#, 1, 39, r#"found "delete""#);
     fails(r#"{"process": -1, "type": "invoke", "f": "read"}"#, 1, 13, "expected a process number");
     fails(r#"{"type": "invoke", "f": "read"}"#, 1, 1, "missing `process`");
@@ -51,19 +61,59 @@ fn columns_count_characters_not_bytes() {
 
 #[test]
 fn keys_belong_to_key_value_operations_only() {
-    fails(r#"{"process": 0, "type": "invoke", "f": "put", "value": "a"}"#, 1, 1, "missing `key`: a put names the key");
-    fails(r#"{"process": 0, "type": "invoke", "f": "read", "key": "k"}"#, 1, 54, "a read is a register operation and has no `key`");
-    fails(r#"{"process": 0, "type": "invoke", "f": "get", "key": 5}"#, 1, 53, "expected a key (a string), found 5");
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "put", "value": "a"}"#,
+        1,
+        1,
+        "missing `key`: a put names the key",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "read", "key": "k"}"#,
+        1,
+        54,
+        "a read is a register operation and has no `key`",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "get", "key": 5}"#,
+        1,
+        53,
+        "expected a key (a string), found 5",
+    );
 }
 
 #[test]
 fn values_must_fit_the_operation() {
-    fails(r#"{"process": 0, "type": "invoke", "f": "write"}"#, 1, 1, "a write needs a value: an integer or a string");
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "write"}"#,
+        1,
+        1,
+        "a write needs a value: an integer or a string",
+    );
     fails(r#"{"process": 0, "type": "invoke", "f": "write", "value": null}"#, 1, 57, "a write needs a value");
-    fails(r#"{"process": 0, "type": "invoke", "f": "write", "value": [1, 2]}"#, 1, 57, "a write needs a value");
-    fails(r#"{"process": 0, "type": "invoke", "f": "write", "value": 1.5}"#, 1, 57, "expected a value: null, an integer");
-    fails(r#"{"process": 0, "type": "invoke", "f": "cas", "value": 1}"#, 1, 55, "a cas needs a pair of integers [expected, new]");
-    fails(r#"{"process": 0, "type": "invoke", "f": "read", "value": 3}"#, 1, 56, "a read's invoke carries no value");
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "write", "value": [1, 2]}"#,
+        1,
+        57,
+        "a write needs a value",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "write", "value": 1.5}"#,
+        1,
+        57,
+        "expected a value: null, an integer",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "cas", "value": 1}"#,
+        1,
+        55,
+        "a cas needs a pair of integers [expected, new]",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "read", "value": 3}"#,
+        1,
+        56,
+        "a read's invoke carries no value",
+    );
     let read_ok = r#"{"process": 0, "type": "invoke", "f": "read"}
 {"process": 0, "type": "ok", "f": "read"}"#;
     fails(read_ok, 2, 1, "missing `value`: a read's ok carries the value read (null if absent)");
@@ -100,8 +150,18 @@ fn swapped_belongs_to_a_cas_ok() {
 
 #[test]
 fn each_process_alternates_invoke_and_completion() {
-    fails(r#"{"process": 4, "type": "ok", "f": "write", "value": 1}"#, 1, 24, "process 4 completes an operation it never invoked");
-    fails(&format!("{WRITE}\n\n{WRITE}"), 3, 24, "process 0 invokes again while its write from line 1 is still open");
+    fails(
+        r#"{"process": 4, "type": "ok", "f": "write", "value": 1}"#,
+        1,
+        24,
+        "process 4 completes an operation it never invoked",
+    );
+    fails(
+        &format!("{WRITE}\n\n{WRITE}"),
+        3,
+        24,
+        "process 0 invokes again while its write from line 1 is still open",
+    );
     fails(
         &format!("{WRITE}\n{}", r#"{"process": 0, "type": "ok", "f": "read", "value": 1}"#),
         2,
@@ -121,8 +181,18 @@ fn each_process_alternates_invoke_and_completion() {
 fn times_never_go_backwards_and_are_all_or_nothing() {
     let at = |t: &str| format!(r#"{{"process": {t}, "type": "invoke", "f": "read", "time": {t}}}"#);
     fails(&format!("{}\n{}", at("5"), at("3")), 2, 55, "time goes backwards: 3 ns after 5 ns");
-    fails(&format!("{}\n{}", at("5"), r#"{"process": 9, "type": "invoke", "f": "read"}"#), 2, 1, "missing `time`");
-    fails(&format!("{}\n{}", r#"{"process": 9, "type": "invoke", "f": "read"}"#, at("5")), 2, 55, "the first event has none");
+    fails(
+        &format!("{}\n{}", at("5"), r#"{"process": 9, "type": "invoke", "f": "read"}"#),
+        2,
+        1,
+        "missing `time`",
+    );
+    fails(
+        &format!("{}\n{}", r#"{"process": 9, "type": "invoke", "f": "read"}"#, at("5")),
+        2,
+        55,
+        "the first event has none",
+    );
     fails(&at("-1").replace(r#""process": -1"#, r#""process": 1"#), 1, 55, "a time in nanoseconds");
     // Equal times are fine: concurrent.
     assert!(History::from_json_lines(&format!("{}\n{}", at("5"), at("5").replace("5,", "6,"))).is_ok());
@@ -142,7 +212,11 @@ fn a_good_file_reads_as_written() {
     let events = history.events();
     assert_eq!(events[2].event.kind, EventType::Ok);
     assert_eq!(events[2].event.f, Function::Cas);
-    assert_eq!(events[2].event.value, Value::Pair([1, 2]), "a completion without a value repeats the invocation's");
+    assert_eq!(
+        events[2].event.value,
+        Value::Pair([1, 2]),
+        "a completion without a value repeats the invocation's"
+    );
     assert_eq!(events[2].event.swapped, Some(false));
     assert_eq!(events[3].event.value, Value::Text("x".into()));
     assert_eq!(events[3].time, Some(13));

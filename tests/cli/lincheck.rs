@@ -56,7 +56,10 @@ fn a_violation_exits_1_with_its_window_on_a_timeline() {
     assert_eq!(rows.len(), 2, "one row for p1's write, one for p2's read: {text}");
     assert!(rows[0].starts_with("p1  |") && rows[0].contains("write 2"), "{text}");
     assert!(rows[1].starts_with("p2 ") && rows[1].contains("==read → 1=="), "{text}");
-    assert!(text.lines().all(|l| l.chars().count() <= 80 || !l.contains('|')), "the timeline fits 80 columns");
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 80 || !l.contains('|')),
+        "the timeline fits 80 columns"
+    );
 }
 
 #[test]
@@ -96,7 +99,11 @@ fn dash_reads_the_history_from_standard_input() {
     child.stdin.take().expect("a pipe").write_all(bad.as_bytes()).expect("written");
     let out = child.wait_with_output().expect("weft finishes");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("error: <stdin>:1:24: process 0 completes an operation it never invoked"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: <stdin>:1:24: process 0 completes an operation it never invoked"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -143,7 +150,8 @@ fn bad_flags_and_missing_files_exit_2() {
 fn pathological() -> String {
     let mut text = String::new();
     for p in 0..30 {
-        text += &format!("{{\"process\": {p}, \"type\": \"invoke\", \"f\": \"write\", \"value\": {}}}\n", p % 3);
+        text +=
+            &format!("{{\"process\": {p}, \"type\": \"invoke\", \"f\": \"write\", \"value\": {}}}\n", p % 3);
     }
     for p in 0..30 {
         text += &format!("{{\"process\": {p}, \"type\": \"ok\", \"f\": \"write\", \"value\": {}}}\n", p % 3);
@@ -157,7 +165,10 @@ fn out_of_budget_exits_3_and_says_so() {
     let out = weft(&["lincheck", "--model", "register", &path, "--max-states", "1000"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("unknown (gave up): 31 operations by 31 processes (register); 1001 states explored"), "{text}");
+    assert!(
+        text.starts_with("unknown (gave up): 31 operations by 31 processes (register); 1001 states explored"),
+        "{text}"
+    );
     assert!(text.contains("gave up: the search explored its limit of 1000 states (--max-states)"), "{text}");
 
     let out = weft(&["lincheck", "--model", "register", &path, "--timeout", "50ms"]);
@@ -185,7 +196,11 @@ fn the_docs_show_real_outputs() {
     let broken: Vec<String> = history
         .lines()
         .enumerate()
-        .map(|(i, l)| if i == 4 { l.replace(r#""swapped": true"#, r#""swapped": "yes""#) } else { l.to_string() })
+        .map(
+            |(i, l)| {
+                if i == 4 { l.replace(r#""swapped": true"#, r#""swapped": "yes""#) } else { l.to_string() }
+            },
+        )
         .collect();
     std::fs::write(dir.join("cas.jsonl"), broken.join("\n")).expect("written");
     let out = run("cas.jsonl");

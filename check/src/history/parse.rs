@@ -128,16 +128,23 @@ impl Line<'_> {
 
     /// Decodes a field's raw text as `T`; `what` says what was expected.
     fn decode<T: DeserializeOwned>(&self, raw: &RawValue, what: &str) -> Result<T, HistoryError> {
-        serde_json::from_str(raw.get()).map_err(|_| self.at(raw, format!("expected {what}, found {}", raw.get())))
+        serde_json::from_str(raw.get())
+            .map_err(|_| self.at(raw, format!("expected {what}, found {}", raw.get())))
     }
 
-    fn required<'r>(&self, raw: Option<&'r RawValue>, field: &str, what: &str) -> Result<&'r RawValue, HistoryError> {
+    fn required<'r>(
+        &self,
+        raw: Option<&'r RawValue>,
+        field: &str,
+        what: &str,
+    ) -> Result<&'r RawValue, HistoryError> {
         raw.ok_or_else(|| self.whole(format!("missing `{field}` ({what})")))
     }
 }
 
 const TYPES: &str = "\"invoke\", \"ok\", \"fail\" or \"info\"";
-const FUNCTIONS: &str = "\"read\", \"write\", \"cas\" (registers) or \"get\", \"put\", \"append\" (key-value)";
+const FUNCTIONS: &str =
+    "\"read\", \"write\", \"cas\" (registers) or \"get\", \"put\", \"append\" (key-value)";
 
 impl Reader {
     fn line(&mut self, number: usize, text: &str) -> Result<(), HistoryError> {
@@ -222,7 +229,12 @@ impl Reader {
         Ok(())
     }
 
-    fn key(&self, line: &Line<'_>, f: Function, raw: Option<&RawValue>) -> Result<Option<String>, HistoryError> {
+    fn key(
+        &self,
+        line: &Line<'_>,
+        f: Function,
+        raw: Option<&RawValue>,
+    ) -> Result<Option<String>, HistoryError> {
         let keyed = matches!(f, Function::Get | Function::Put | Function::Append);
         match (keyed, raw) {
             (true, None) => Err(line.whole(format!("missing `key`: a {} names the key it is about", name(f)))),
@@ -285,7 +297,9 @@ fn value(
     open: Option<&Open>,
 ) -> Result<Value, HistoryError> {
     let decoded = match raw {
-        Some(raw) => Some(line.decode::<Value>(raw, "a value: null, an integer, a string or a pair [expected, new]")?),
+        Some(raw) => {
+            Some(line.decode::<Value>(raw, "a value: null, an integer, a string or a pair [expected, new]")?)
+        }
         None => None,
     };
     let at = |message: String| match raw {
@@ -358,10 +372,8 @@ fn swapped(
             "missing `swapped`: a cas's ok says whether it swapped (true) or found another value (false)",
         )),
         (false, None) => Ok(None),
-        (false, Some(raw)) if f == Function::Cas => Err(line.at(
-            raw,
-            format!("only a cas's ok has `swapped` (a cas's {} does not know)", type_name(kind)),
-        )),
+        (false, Some(raw)) if f == Function::Cas => Err(line
+            .at(raw, format!("only a cas's ok has `swapped` (a cas's {} does not know)", type_name(kind)))),
         (false, Some(raw)) => Err(line.at(raw, format!("only a cas has `swapped`, not a {}", name(f)))),
     }
 }
