@@ -73,7 +73,7 @@ pub enum Value {
 }
 
 /// One event of a client's history, as the client emits it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEvent {
     /// The client (a process, in Jepsen's words): one operation at a time.
     pub process: u32,
@@ -91,6 +91,22 @@ pub struct HistoryEvent {
     /// register did not hold the expected value, and nothing changed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swapped: Option<bool>,
+}
+
+/// Field by field, as a derived `Hash` would, except that `swapped` counts
+/// only when present: runs hash their observations, and a field that nobody
+/// set must not change the hash of runs recorded before it existed.
+impl std::hash::Hash for HistoryEvent {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.process.hash(state);
+        self.kind.hash(state);
+        self.f.hash(state);
+        self.key.hash(state);
+        self.value.hash(state);
+        if let Some(swapped) = self.swapped {
+            swapped.hash(state);
+        }
+    }
 }
 
 /// A [`HistoryEvent`] with the virtual time it happened at.

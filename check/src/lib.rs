@@ -289,6 +289,32 @@ impl Report {
         self.verdict == Verdict::Linearizable
     }
 
+    /// One paragraph, whatever the verdict: the summary, the violation's
+    /// [`message`](Violation::message), or why the check gave up. What a
+    /// run report shows; the virtual time of a violation is
+    /// `violation.window.end()`.
+    ///
+    /// ```
+    /// use weft_check::{Budget, Model, check, history::History};
+    ///
+    /// let history = History::from_json_lines(r#"
+    /// {"process": 0, "type": "invoke", "f": "put", "key": "k", "value": "a", "time": 1000}
+    /// {"process": 0, "type": "ok", "f": "put", "key": "k", "value": "a", "time": 2000}
+    /// {"process": 1, "type": "invoke", "f": "get", "key": "k", "time": 3000}
+    /// {"process": 1, "type": "ok", "f": "get", "key": "k", "value": null, "time": 4000}
+    /// "#)?;
+    /// let report = check(&history, Model::Kv, Budget { max_states: 100_000, ..Budget::DEFAULT })?;
+    /// assert!(report.message().starts_with("Not linearizable: get → null on key \"k\" by p1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn message(&self) -> String {
+        match &self.verdict {
+            Verdict::Linearizable => format!("{}.", self.summary()),
+            Verdict::NotLinearizable { violation } => violation.message(),
+            Verdict::Unknown { gave_up } => format!("{}: {gave_up}.", self.summary()),
+        }
+    }
+
     /// One line: the verdict and the history's size.
     pub fn summary(&self) -> String {
         let verdict = match &self.verdict {

@@ -86,7 +86,7 @@ impl FromStr for Model {
 pub(crate) type State = u32;
 
 /// An operation as the search sees it: its effect on interned states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Action {
     /// A read (or get) that returned `expect`: allowed only in that state.
     Read { expect: State },
@@ -218,6 +218,15 @@ impl Machine {
         match &self.plains[target as usize] {
             Plain::Text(target) => target.starts_with(&self.plains[state as usize].text()),
             // An integer (or absent) cannot be reached by appending.
+            _ => false,
+        }
+    }
+
+    /// True if the text of `state` contains the text of `part` (an append of
+    /// `part` may be what a get returning `state` saw).
+    pub(crate) fn contains(&self, state: State, part: State) -> bool {
+        match &self.plains[state as usize] {
+            Plain::Text(text) => text.contains(&self.plains[part as usize].text()),
             _ => false,
         }
     }

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::CheckError;
 use crate::history::{EventType, Function, History, Value};
-use crate::model::{Action, Machine, Model, Plain};
+use crate::model::{Action, Machine, Model, Plain, State};
 
 /// How an operation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -256,7 +256,64 @@ pub(crate) fn partitions(ops: &Operations, model: Model) -> Result<Vec<Partition
         p.call.push(ops.call[i]);
         p.ret.push(ops.ret[i]);
     }
+    for part in &mut parts {
+        drop_unseen(part);
+    }
     Ok(parts)
+}
+
+/// Drops the operations of unknown outcome that no read could ever have
+/// seen: a timed-out write of a value nobody read, an append of text no get
+/// contains. Applying one can only matter if something sees its effect, and
+/// nothing can; and since it may also never have happened, leaving it out
+/// changes no verdict — while keeping it makes the search try it at every
+/// turn. (With a cas that did not swap in the history, any value might
+/// help it — by not being its expected one — so then writes are kept.)
+fn drop_unseen(part: &mut Partition) {
+    let reads: Vec<State> = part
+        .actions
+        .iter()
+        .zip(&part.ret)
+        .filter_map(|(a, ret)| match (a, ret) {
+            (Action::Read { expect }, Some(_)) => Some(*expect),
+            _ => None,
+        })
+        .collect();
+    let mut expected = Vec::new();
+    let mut refused = false;
+    for action in &part.actions {
+        match action {
+            Action::Cas { expect, swapped: Some(true), .. } => expected.push(*expect),
+            Action::Cas { swapped: Some(false), .. } => refused = true,
+            _ => {}
+        }
+    }
+    let machine = &part.machine;
+    let seen = |value: State| refused || reads.contains(&value) || expected.contains(&value);
+    let keep: Vec<bool> = (0..part.ops.len())
+        .map(|j| {
+            if part.ret[j].is_some() {
+                return true;
+            }
+            match part.actions[j] {
+                Action::Write { value } if machine.appends() => {
+                    reads.iter().any(|&r| machine.could_grow_into(value, r))
+                }
+                Action::Write { value } => seen(value),
+                Action::Cas { expect, new, .. } => expect != new && seen(new),
+                Action::Append { suffix } => reads.iter().any(|&r| machine.contains(r, suffix)),
+                Action::Read { .. } => true,
+            }
+        })
+        .collect();
+    let mut j = 0;
+    part.ops.retain(|_| (keep[j], j += 1).0);
+    let mut j = 0;
+    part.actions.retain(|_| (keep[j], j += 1).0);
+    let mut j = 0;
+    part.call.retain(|_| (keep[j], j += 1).0);
+    let mut j = 0;
+    part.ret.retain(|_| (keep[j], j += 1).0);
 }
 
 /// The operation's effect, with its values interned.

@@ -25,7 +25,10 @@
 //! the memo skip the rest, see [`Memo`]). And two free operations that do
 //! the same thing (two timed-out `write 3`s) are interchangeable once both
 //! are called, so they are only ever applied in the order of their calls:
-//! the search never tries "the second but not the first".
+//! the search never tries "the second but not the first". Likewise two
+//! completed operations that do the same thing, both callable now, go in
+//! the order of their returns (swapping them in any linearization gives
+//! another one).
 //!
 //! Every operation that returned is *required*; the search succeeds when
 //! every required operation is linearized, and fails when it must backtrack
@@ -69,8 +72,9 @@ pub(crate) struct Problem {
     ret_entry: Vec<Option<u32>>,
     /// Each operation's bit in the bound or the free bitset.
     bit: Vec<u32>,
-    /// For a free operation: the free operation with the same action
-    /// called just before it, which must be applied first.
+    /// The operation's twin (same action): for a free operation, the free
+    /// one called just before it; for a bound one, the bound one returning
+    /// just before it.
     same_before: Vec<Option<u32>>,
     bound: usize,
     required: usize,
@@ -108,16 +112,26 @@ impl Problem {
                 ret_entry[op as usize] = Some(e as u32);
             }
         }
+        // Twins: operations that do the same thing. A free one waits for
+        // its twin called before it; a bound one for its twin returning
+        // before it (see the module header).
         let mut same_before = vec![None; items.len()];
-        let mut last_of: Vec<(Action, u32)> = Vec::new();
+        let mut last_of: BTreeMap<(Action, bool, bool), u32> = BTreeMap::new();
+        let mut twin = |op: u32, free: bool| {
+            let item = &items[op as usize];
+            if let Some(last) = last_of.insert((item.action, item.required, free), op) {
+                same_before[op as usize] = Some(last);
+            }
+        };
+        for &(_, op, is_call) in &entries {
+            if !is_call {
+                twin(op, false);
+            }
+        }
         for (f, &(_, op)) in free.iter().enumerate() {
             call_entry[op as usize] = f as u32;
             bit[op as usize] = f as u32;
-            let action = items[op as usize].action;
-            match last_of.iter_mut().find(|(a, _)| *a == action) {
-                Some((_, last)) => same_before[op as usize] = Some(std::mem::replace(last, op)),
-                None => last_of.push((action, op)),
-            }
+            twin(op, true);
         }
         let required = items.iter().filter(|i| i.required).count();
         Problem {
@@ -350,7 +364,7 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
                     }
                 }
             }
-            Cursor::Urgent => match enabler(problem, machine, state, &entries) {
+            Cursor::Urgent => match enabler(problem, machine, state, &entries, &bound_bits) {
                 Some(op) => (op, Cursor::Bound(entries.head)),
                 None => {
                     cursor = Cursor::Bound(entries.head);
@@ -362,6 +376,10 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
                 continue;
             }
             Cursor::Bound(e) => match problem.entries[e as usize] {
+                (op, true) if bound_twin_waits(problem, &bound_bits, &entries, op) => {
+                    cursor = Cursor::Bound(entries.next(e));
+                    continue;
+                }
                 (op, true) => (op, Cursor::Bound(entries.next(e))),
                 (_, false) => {
                     // Stuck at a return: only free operations called
@@ -451,31 +469,104 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
     }
 }
 
-/// The most urgent operation (the one whose return comes first) if it can
-/// take effect now; otherwise a bound candidate that lets it take effect
-/// right after.
-fn enabler(problem: &Problem, machine: &mut Machine, state: State, entries: &List) -> Option<u32> {
+/// The candidate to try first: the most urgent operation (the one whose
+/// return comes first) if it can take effect now, otherwise one that lets it
+/// take effect right after. For a key, a get may need several appends
+/// first: then one that keeps the state on the way to what the get returned.
+fn enabler(
+    problem: &Problem,
+    machine: &mut Machine,
+    state: State,
+    entries: &List,
+    bound_bits: &[u64],
+) -> Option<u32> {
+    let mut p = entries.head;
+    while p != EDGE && problem.entries[p as usize].1 {
+        p = entries.next(p);
+    }
+    if p == EDGE {
+        return None;
+    }
+    let urgent_op = problem.entries[p as usize].0;
+    let urgent = problem.items[urgent_op as usize].action;
+    let target = if machine.appends() { next_get(problem, entries).map(|(value, _)| value) } else { None };
+    let on_track = |machine: &Machine, s: State| target.is_none_or(|v| machine.could_grow_into(s, v));
+    // The candidates: the calls before the urgent return.
+    let candidates = || {
+        let mut c = entries.head;
+        std::iter::from_fn(move || {
+            (c != p).then(|| {
+                let op = problem.entries[c as usize].0;
+                c = entries.next(c);
+                op
+            })
+        })
+        .filter(|&op| !bound_twin_waits(problem, bound_bits, entries, op))
+    };
+    // It must take effect soon anyway (even a write nobody will see).
+    if machine.step(state, urgent).is_some() {
+        return Some(urgent_op);
+    }
+    for op in candidates() {
+        let helps =
+            machine.step(state, problem.items[op as usize].action).and_then(|s| machine.step(s, urgent));
+        if helps.is_some_and(|s| on_track(machine, s)) {
+            return Some(op);
+        }
+    }
+    if target.is_some() {
+        for op in candidates() {
+            let after = machine.step(state, problem.items[op as usize].action);
+            if after.is_some_and(|s| s != state && on_track(machine, s)) {
+                return Some(op);
+            }
+        }
+    }
+    None
+}
+
+/// True if `op` (bound) has a twin returning before it that is not
+/// linearized yet but could be now: that twin goes first.
+fn bound_twin_waits(problem: &Problem, bound_bits: &[u64], entries: &List, op: u32) -> bool {
+    let Some(mut twin) = problem.same_before[op as usize] else { return false };
+    // The first return ahead: every operation returning before it is
+    // linearized, and the callable ones are called before it.
     let mut e = entries.head;
     while e != EDGE && problem.entries[e as usize].1 {
         e = entries.next(e);
     }
-    if e == EDGE {
-        return None;
-    }
-    let urgent_op = problem.entries[e as usize].0;
-    let urgent = problem.items[urgent_op as usize].action;
-    if machine.step(state, urgent).is_some() {
-        return Some(urgent_op);
-    }
-    let mut c = entries.head;
-    while c != e {
-        let op = problem.entries[c as usize].0;
-        let helps =
-            machine.step(state, problem.items[op as usize].action).and_then(|s| machine.step(s, urgent));
-        if helps.is_some() {
-            return Some(op);
+    let first_return = if e == EDGE { u32::MAX } else { problem.position(e as usize) };
+    loop {
+        let item = &problem.items[twin as usize];
+        if item.ret.is_some_and(|r| r < first_return) {
+            return false;
         }
-        c = entries.next(c);
+        let bit = problem.bit[twin as usize];
+        let linearized = bound_bits[bit as usize / 64] & (1u64 << (bit % 64)) != 0;
+        if !linearized && item.call < first_return {
+            return true;
+        }
+        match problem.same_before[twin as usize] {
+            Some(earlier) => twin = earlier,
+            None => return false,
+        }
+    }
+}
+
+/// The value of the first required get whose return the walk will meet
+/// (within [`LOOK_AHEAD`] entries), and that return's position.
+fn next_get(problem: &Problem, entries: &List) -> Option<(State, u32)> {
+    let mut e = entries.head;
+    for _ in 0..LOOK_AHEAD {
+        if e == EDGE {
+            return None;
+        }
+        let (op, is_call) = problem.entries[e as usize];
+        let item = &problem.items[op as usize];
+        if let (false, Action::Read { expect }, true) = (is_call, item.action, item.required) {
+            return Some((expect, problem.position(e as usize)));
+        }
+        e = entries.next(e);
     }
     None
 }
@@ -493,22 +584,7 @@ fn can_reach_next_get(
     entries: &List,
     free: &List,
 ) -> bool {
-    // The first required get whose return the walk will meet.
-    let mut e = entries.head;
-    let mut get = None;
-    for _ in 0..LOOK_AHEAD {
-        if e == EDGE {
-            break;
-        }
-        let (op, is_call) = problem.entries[e as usize];
-        let item = &problem.items[op as usize];
-        if let (false, Action::Read { expect }, true) = (is_call, item.action, item.required) {
-            get = Some((expect, problem.position(e as usize)));
-            break;
-        }
-        e = entries.next(e);
-    }
-    let Some((target, ret)) = get else { return true };
+    let Some((target, ret)) = next_get(problem, entries) else { return true };
     if machine.could_grow_into(state, target) {
         return true;
     }

@@ -9,18 +9,18 @@ use common::generate::{Shape, corrupt_a_read, generate};
 use weft_check::history::History;
 use weft_check::{Budget, GaveUp, Model, Verdict, check, check_interruptible};
 
-/// Thirty writes all running at once, then a read of a value none of them
-/// wrote: to be sure no order explains the read, the search must try every
-/// subset of the writes — about a billion.
+/// Thirty writes of thirty different values, all running at once, then a
+/// read of a value none of them wrote: to be sure no order explains the
+/// read, the search must try every subset of the writes — about a billion.
 fn pathological() -> History {
     let mut lines = String::new();
     for p in 0..30 {
-        lines += &format!("p{p} invoke write {}\n", p % 3);
+        lines += &format!("p{p} invoke write {p}\n");
     }
     for p in 0..30 {
-        lines += &format!("p{p} ok write {}\n", p % 3);
+        lines += &format!("p{p} ok write {p}\n");
     }
-    lines += "p99 invoke read\n p99 ok read 7\n";
+    lines += "p99 invoke read\n p99 ok read 99\n";
     common::history(&lines)
 }
 

@@ -9,10 +9,16 @@ use proptest::prelude::*;
 use weft_check::history::{EventType, Function};
 use weft_check::{Budget, Model, Verdict, check};
 
+/// Enough for every generated case by far (the largest take tens of
+/// thousands of states); small enough that a regression fails in seconds
+/// rather than hanging.
+const BUDGET: Budget = Budget { max_states: 1_000_000, ..Budget::DEFAULT };
+
 /// Histories of up to `operations` operations by up to `processes`
-/// processes. (A violation makes the search explore every order before the
-/// bad read, which grows fast with concurrency: the rejection test keeps
-/// histories smaller, so it runs in seconds unoptimized.)
+/// processes. (Sizes that an unoptimized test build checks in seconds: a
+/// violation makes the search explore every order before the bad read, and
+/// a single key written by many clients at once is the checker's hardest
+/// case — see docs/history-format.md.)
 fn shapes(operations: usize, processes: u32) -> impl Strategy<Value = Shape> {
     (
         prop::sample::select(Model::ALL.to_vec()),
@@ -31,20 +37,18 @@ fn shapes(operations: usize, processes: u32) -> impl Strategy<Value = Shape> {
 }
 
 proptest! {
-    // 64 cases a run: every CI run draws new ones, and a rare history with
-    // many overlapping operations costs seconds of search when unoptimized.
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn a_history_with_a_linearization_is_accepted(shape in shapes(200, 24), seed in any::<u64>()) {
+    fn a_history_with_a_linearization_is_accepted(shape in shapes(150, 10), seed in any::<u64>()) {
         let history = generate(&shape, seed);
-        let report = check(&history, shape.model, Budget::DEFAULT).expect("generated histories fit their model");
+        let report = check(&history, shape.model, BUDGET).expect("generated histories fit their model");
         prop_assert_eq!(
             &report.verdict, &Verdict::Linearizable,
             "rejected a linearizable history:\n{}", history.to_json_lines()
         );
         // Same input, same report, to the state.
-        prop_assert_eq!(check(&history, shape.model, Budget::DEFAULT).expect("fits"), report);
+        prop_assert_eq!(check(&history, shape.model, BUDGET).expect("fits"), report);
     }
 
     #[test]
@@ -57,11 +61,7 @@ proptest! {
         let corrupted = corrupt_a_read(&history, which);
         prop_assume!(corrupted.is_some());
         let corrupted = corrupted.expect("assumed");
-        let report = check(&corrupted, shape.model, REJECTION_BUDGET).expect("fits");
-        // Out of budget is not acceptance: the property is that no bad read
-        // is ever called linearizable. (The budget keeps a pathological
-        // draw from taking minutes; such draws are rare and say "unknown".)
-        prop_assume!(!matches!(report.verdict, Verdict::Unknown { .. }));
+        let report = check(&corrupted, shape.model, BUDGET).expect("fits");
         let Verdict::NotLinearizable { violation } = &report.verdict else {
             return Err(TestCaseError::fail(format!(
                 "accepted a read of a value never written:\n{}\n{report:?}", corrupted.to_json_lines()
@@ -85,10 +85,6 @@ proptest! {
                 || violation.reason.contains("the budget ran out while listing"),
             "{}", violation.reason
         );
-        prop_assert_eq!(check(&corrupted, shape.model, REJECTION_BUDGET).expect("fits"), report);
+        prop_assert_eq!(check(&corrupted, shape.model, BUDGET).expect("fits"), report);
     }
 }
-
-/// The rejection test's budget: a failing history makes the search explore
-/// every order before the bad read.
-const REJECTION_BUDGET: Budget = Budget { max_states: 300_000, ..Budget::DEFAULT };

@@ -145,18 +145,17 @@ fn bad_flags_and_missing_files_exit_2() {
     assert!(stderr(&out).contains("cas-register"), "the error suggests the right name: {}", stderr(&out));
 }
 
-/// Thirty concurrent writes, then a read of a value none wrote: deciding it
-/// takes the search about a billion configurations.
+/// Thirty concurrent writes of different values, then a read of a value none
+/// wrote: deciding it takes the search about a billion configurations.
 fn pathological() -> String {
     let mut text = String::new();
     for p in 0..30 {
-        text +=
-            &format!("{{\"process\": {p}, \"type\": \"invoke\", \"f\": \"write\", \"value\": {}}}\n", p % 3);
+        text += &format!("{{\"process\": {p}, \"type\": \"invoke\", \"f\": \"write\", \"value\": {p}}}\n");
     }
     for p in 0..30 {
-        text += &format!("{{\"process\": {p}, \"type\": \"ok\", \"f\": \"write\", \"value\": {}}}\n", p % 3);
+        text += &format!("{{\"process\": {p}, \"type\": \"ok\", \"f\": \"write\", \"value\": {p}}}\n");
     }
-    text + "{\"process\": 99, \"type\": \"invoke\", \"f\": \"read\"}\n{\"process\": 99, \"type\": \"ok\", \"f\": \"read\", \"value\": 7}\n"
+    text + "{\"process\": 99, \"type\": \"invoke\", \"f\": \"read\"}\n{\"process\": 99, \"type\": \"ok\", \"f\": \"read\", \"value\": 99}\n"
 }
 
 #[test]

@@ -1,8 +1,9 @@
-//! Tidy: the engine, the patterns and the scenario driver must not use anything that makes a run
-//! depend on more than its seed.
+//! Tidy: the engine, the checker, the patterns and the scenario driver must not use anything that
+//! makes a run depend on more than its seed.
 //!
-//! This scans the *code* (not comments) of `sim/`, `patterns/` and `scenarios/` for the
-//! names that break determinism, and says what to use instead.
+//! This scans the *code* (not comments) of `sim/`, `check/`, `patterns/` and `scenarios/` for the
+//! names that break determinism, and says what to use instead. (`check/` runs inside simulations:
+//! its verdicts and state counts must not depend on the machine either.)
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -67,7 +68,7 @@ fn violations_in(roots: &[&str]) -> Vec<String> {
 
 #[test]
 fn engine_and_patterns_use_nothing_nondeterministic() {
-    let found = violations_in(&["sim", "patterns", "scenarios"]);
+    let found = violations_in(&["sim", "check", "patterns", "scenarios"]);
     assert!(found.is_empty(), "determinism hazards:\n{}", found.join("\n"));
 }
 

@@ -11,6 +11,11 @@
 //! and ops spread among them at random, each interval stretches across many
 //! other operations' points, which is what makes the search work.
 //!
+//! Register values come from a small range (0 to 4), so writes collide and
+//! reads are ambiguous, as in Jepsen's register tests; key-value writes are
+//! unique strings, as real clients write them (the checker's known-answer
+//! tests cover colliding appends).
+//!
 //! Some operations' outcomes are then blurred, as a real client's would be:
 //! a write that timed out (`info`; it may or may not have been applied —
 //! both happen), one that failed (not applied), a read that timed out, and
@@ -176,13 +181,14 @@ fn plan(shape: &Shape, rng: &mut Rng, object: &mut Object, process: u32, point: 
                 let read = object.keys.get(&key).map_or(Value::Null, |v| Value::Text(v.clone()));
                 (Function::Get, Value::Null, read, None)
             } else if roll < 7 {
-                let v = format!("v{}", small(rng));
+                // Unique values, as real clients write them (`c3-r17`).
+                let v = format!("p{point}.");
                 if applied {
                     object.keys.insert(key, v.clone());
                 }
                 (Function::Put, Value::Text(v.clone()), Value::Text(v), None)
             } else {
-                let v = ["a", "b", "c"][rng.below(3) as usize].to_string();
+                let v = format!("a{point}.");
                 if applied {
                     object.keys.entry(key).or_default().push_str(&v);
                 }
