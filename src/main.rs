@@ -78,7 +78,7 @@ enum Command {
     /// Shrink a failing run: remove and simplify its faults, and shorten
     /// it, while it still fails the same property; write the result as a
     /// scenario file that fails with its own seed.
-    Shrink(ShrinkArgs),
+    Shrink(shrink::ShrinkArgs),
     /// Check scenario files without running them.
     Validate {
         /// The files (or built-in names) to check.
@@ -91,8 +91,10 @@ enum Command {
     Lincheck(lincheck::LincheckArgs),
 }
 
+/// How `run` and `shrink` name the run they start: a scenario, its
+/// `--set`s, and a seed.
 #[derive(clap::Args, Debug)]
-struct RunArgs {
+struct ScenarioArgs {
     /// A built-in scenario's name (see `weft list`) or a scenario file's path.
     #[arg(value_name = "NAME|PATH")]
     scenario: String,
@@ -105,6 +107,21 @@ struct RunArgs {
     /// `params.NAME`.
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     sets: Vec<String>,
+}
+
+impl ScenarioArgs {
+    /// The scenario, with its `--set`s applied, and the seed to run.
+    fn open(&self) -> Result<(weft_scenarios::Scenario, u64), UsageError> {
+        let scenario = open(&self.scenario, &self.sets)?;
+        let seed = self.seed.unwrap_or(scenario.seed);
+        Ok((scenario, seed))
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    target: ScenarioArgs,
     /// Print one JSON object instead of the summary table.
     #[arg(long)]
     json: bool,
@@ -119,32 +136,6 @@ struct RunArgs {
     /// if they differ, name the first event that differs (exit 1).
     #[arg(long, conflicts_with = "trace")]
     check_determinism: bool,
-}
-
-#[derive(clap::Args, Debug)]
-struct ShrinkArgs {
-    /// A built-in scenario's name (see `weft list`) or a scenario file's path.
-    #[arg(value_name = "NAME|PATH")]
-    scenario: String,
-    /// The seed of the failing run (default: the scenario's own).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Override any field of the scenario, as for `weft run`; the shrunk
-    /// file has the overrides written in.
-    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-    sets: Vec<String>,
-    /// Where to write the shrunk scenario (default:
-    /// `NAME-seedN-shrunk.toml` in the current directory).
-    #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
-    /// The property to keep failing (default: the expected violation if the
-    /// scenario has one and it happened, else the first violation).
-    #[arg(long, value_name = "NAME")]
-    property: Option<String>,
-    /// The most runs to make.
-    #[arg(long, value_name = "N", default_value_t = weft_scenarios::shrink::ShrinkOptions::DEFAULT_MAX_RUNS,
-          value_parser = clap::value_parser!(u32).range(2..))]
-    max_runs: u32,
 }
 
 /// An error caused by the user's input, reported with exit code 2.
@@ -283,7 +274,7 @@ fn validate(paths: &[String]) -> ExitCode {
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
-    let scenario = open(&args.scenario, &args.sets)?;
+    let (scenario, seed) = args.target.open()?;
     let has_history = scenario.info().properties.iter().any(|p| p.name == LINEARIZABLE);
     if args.history.is_some() && !has_history {
         return Err(UsageError::Io(format!(
@@ -300,7 +291,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, UsageError> {
         ),
         None => None,
     };
-    let options = RunOptions { seed: args.seed.unwrap_or(scenario.seed), keep_trace: false };
+    let options = RunOptions { seed, keep_trace: false };
     if args.check_determinism {
         return run_twice(&scenario, &options, args);
     }
@@ -625,6 +616,21 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, hi
 fn alarm_colours() -> (&'static str, &'static str) {
     let red = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     if red { ("\x1b[31m", "\x1b[0m") } else { ("", "") }
+}
+
+/// A progress bar on stderr, drawn with `template`, when stderr is a
+/// terminal; hidden otherwise, so logs and pipes stay clean.
+fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(template)
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 /// A duration with a sensible unit: `850ns`, `12.3µs`, `4.56ms`, `7.89s`.

@@ -8,28 +8,44 @@
 //! nothing (or not the `--property` asked for), and for a shrunk file that
 //! does not reproduce its run (a bug in weft, reported as one).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
-use weft_scenarios::open;
 use weft_scenarios::report::shell_word;
 use weft_scenarios::shrink::{Progress, ShrinkOptions};
 
-use crate::{ShrinkArgs, UsageError};
+use crate::{ScenarioArgs, UsageError, progress_bar};
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ShrinkArgs {
+    /// The failing run (the shrunk file has its `--set`s written in).
+    #[command(flatten)]
+    target: ScenarioArgs,
+    /// Where to write the shrunk scenario (default:
+    /// `NAME-seedN-shrunk.toml` in the current directory).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The property to keep failing (default: the expected violation if the
+    /// scenario has one and it happened, else the first violation).
+    #[arg(long, value_name = "NAME")]
+    property: Option<String>,
+    /// The most runs to make.
+    #[arg(long, value_name = "N", default_value_t = weft_scenarios::shrink::ShrinkOptions::DEFAULT_MAX_RUNS,
+          value_parser = clap::value_parser!(u32).range(2..))]
+    max_runs: u32,
+}
 
 pub(crate) fn shrink(args: &ShrinkArgs) -> Result<ExitCode, UsageError> {
-    let scenario = open(&args.scenario, &args.sets)?;
-    let seed = args.seed.unwrap_or(scenario.seed);
+    let (scenario, seed) = args.target.open()?;
     let path = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}-seed{seed}-shrunk.toml", scenario.name)));
     out!("shrinking   {} with seed {seed}", scenario.name);
 
-    let bar = progress_bar(args.max_runs);
+    let bar = progress_bar(u64::from(args.max_runs), "shrinking [{bar:30}] {pos}/{len} runs, {msg}");
     let options = ShrinkOptions { seed, property: args.property.clone(), max_runs: args.max_runs };
     let result = weft_scenarios::shrink::shrink(&scenario, &options, &mut |p: Progress| {
         bar.set_position(u64::from(p.runs));
@@ -87,20 +103,6 @@ pub(crate) fn shrink(args: &ShrinkArgs) -> Result<ExitCode, UsageError> {
     out!("replay      weft run {}   ({exit})", shell_word(&file));
     out!("explore     weft explore {}", shell_word(&file));
     Ok(ExitCode::SUCCESS)
-}
-
-/// A progress bar on stderr, if stderr is a terminal; otherwise a hidden one.
-fn progress_bar(max_runs: u32) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(u64::from(max_runs));
-    let style = ProgressStyle::with_template("shrinking [{bar:30}] {pos}/{len} runs, {msg}")
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// A duration as scenario files write it, or "none" (run until quiet).

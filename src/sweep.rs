@@ -3,16 +3,15 @@
 //! one machine. The work is `weft_scenarios::sweep`; this is the command
 //! line: flags, the progress bar, and printing.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use weft_scenarios::open;
 use weft_scenarios::sweep::{self, SeedResult, Seeds, Shard, Summary, SweepError, SweepLine};
 
-use crate::{UsageError, human};
+use crate::{UsageError, human, progress_bar};
 
 #[derive(clap::Args, Debug)]
 pub struct SweepArgs {
@@ -55,7 +54,8 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
         Some(shard) => seeds.shard(shard.parse::<Shard>().map_err(sweep_error)?),
         None => seeds.all(),
     };
-    let progress = progress_bar(seeds.len() as u64);
+    let progress =
+        progress_bar(seeds.len() as u64, "[{bar:40}] {pos}/{len} runs, {per_sec}, about {eta} left");
     // The wall clock is read here, for the report, never inside a run.
     let started = Instant::now();
     let results = sweep::sweep(&scenario, &seeds, args.jobs.map(usize::from), |_| progress.inc(1))
@@ -109,19 +109,6 @@ fn sweep_error(e: SweepError) -> UsageError {
         SweepError::Scenario(e) => UsageError::Scenario(e),
         other => UsageError::Io(other.to_string()),
     }
-}
-
-/// A progress bar on stderr when it is a terminal; hidden otherwise, so
-/// logs and pipes stay clean.
-fn progress_bar(runs: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(runs);
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, about {eta} left")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
 }
 
 fn rayon_threads() -> usize {
