@@ -13,7 +13,7 @@
 //! | [`network`] | topology, groups and link rules |
 //! | [`workload`] | closed and open loops, request mixes, key distributions, one plan per client |
 //! | [`faults`] | the fault timeline, symbolic targets, partition shapes, the nemesis |
-//! | [`run`] | the driver: builds the simulation, fires faults, judges properties (always-properties after every event) |
+//! | [`run`] | the driver: builds the simulation, fires faults, judges properties (always-properties after every event; `linearizable` on the clients' history when the run stops) |
 //! | [`params`] | typed pattern parameters |
 //! | [`report`] | [`RunReport`]: what a run produced, and its verdict |
 //! | [`shrink`] | cuts a failing run down to a small scenario file that fails the same way |

@@ -38,6 +38,14 @@ pub mod sharding;
 /// the `kv` model. Patterns whose clients record a history declare it.
 pub const LINEARIZABLE: &str = "linearizable";
 
+/// The [`LINEARIZABLE`] property, as every pattern with a client history
+/// declares it.
+pub const LINEARIZABLE_PROPERTY: PropertySpec = PropertySpec {
+    name: LINEARIZABLE,
+    description: "the clients' history is linearizable: one order of the operations, within their real-time bounds, explains every answer",
+    kind: PropertyKind::Always,
+};
+
 /// What a scenario file may say about a pattern.
 #[derive(Debug)]
 pub struct PatternInfo {

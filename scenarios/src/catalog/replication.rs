@@ -128,11 +128,7 @@ impl Pattern for ReplicationPattern {
                 description: "no two replicas ever commit different entries at the same log index",
                 kind: PropertyKind::Always,
             },
-            PropertySpec {
-                name: super::LINEARIZABLE,
-                description: "the clients' history is linearizable: one order of the operations, within their real-time bounds, explains every answer",
-                kind: PropertyKind::Always,
-            },
+            super::LINEARIZABLE_PROPERTY,
             PropertySpec {
                 name: ACKNOWLEDGED_WRITES_SURVIVE,
                 description: "every acknowledged write is in the committed log, and every running replica has committed through it",

@@ -116,11 +116,7 @@ impl Pattern for ShardingPattern {
                 description: "every key a shard serves or hands off is that shard's under the map version it acts by",
                 kind: PropertyKind::Always,
             },
-            PropertySpec {
-                name: super::LINEARIZABLE,
-                description: "the clients' history is linearizable: one order of the operations, within their real-time bounds, explains every answer",
-                kind: PropertyKind::Always,
-            },
+            super::LINEARIZABLE_PROPERTY,
             PropertySpec {
                 name: invariants::NO_KEY_LOST,
                 description: "every acknowledged write is stored, and every written key is held by its owner with its last value",
