@@ -58,14 +58,16 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
         progress_bar(seeds.len() as u64, "[{bar:40}] {pos}/{len} runs, {per_sec}, about {eta} left");
     // The wall clock is read here, for the report, never inside a run.
     let started = Instant::now();
-    let results = sweep::sweep(&scenario, &seeds, args.jobs.map(usize::from), |_| progress.inc(1))
-        .map_err(sweep_error)?;
+    // One thread per core unless told otherwise; passed explicitly, so the
+    // count printed is the count used.
+    let jobs =
+        args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    let results = sweep::sweep(&scenario, &seeds, Some(jobs), |_| progress.inc(1)).map_err(sweep_error)?;
     progress.finish_and_clear();
     let summary = Summary::of(&results).map_err(sweep_error)?;
     if args.json {
         print_json_lines(&results, summary.clone())?;
     } else {
-        let jobs = args.jobs.map_or_else(rayon_threads, usize::from);
         let pace = results.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
         out!(
             "sweep       {} over {} seeds on {jobs} threads: {} wall, {pace:.1} runs/s",
@@ -109,10 +111,6 @@ fn sweep_error(e: SweepError) -> UsageError {
         SweepError::Scenario(e) => UsageError::Scenario(e),
         other => UsageError::Io(other.to_string()),
     }
-}
-
-fn rayon_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn print_json_lines(results: &[SeedResult], summary: Summary) -> Result<(), UsageError> {
