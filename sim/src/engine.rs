@@ -85,9 +85,12 @@ pub(crate) enum Event<N: Node> {
         index: u32,
     },
     /// A node with messages waiting in its inbox may be free to handle the
-    /// next one.
+    /// next one. The epoch is the incarnation that asked: a crash makes the
+    /// wake-up of the node's previous life stale, so it cannot block the
+    /// wake-ups its next life needs.
     Wake {
         node: NodeId,
+        epoch: u32,
     },
 }
 
@@ -164,7 +167,7 @@ pub(crate) struct NodeSlot<N: Node> {
     /// Messages that arrived while the node was busy or paused, and timers
     /// that came due while it was paused, in arrival order.
     pub inbox: VecDeque<Waiting<N>>,
-    /// True while an `Event::Wake` for this node is queued.
+    /// True while an `Event::Wake` for this incarnation of the node is queued.
     pub wake_pending: bool,
     pub factory: usize,
 }
@@ -621,7 +624,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 Event::Deliver { id, from, to, epoch, msg } => self.deliver(id, from, to, epoch, msg),
                 Event::Timer { node, id, timer } => self.fire_timer(node, id, timer),
                 Event::Start { node } => Some(self.start(node)),
-                Event::Wake { node } => self.wake(node),
+                Event::Wake { node, epoch } => self.wake(node, epoch),
                 Event::Fault { index } => {
                     self.apply_fault(index);
                     Some(Handled::Fault)
@@ -745,13 +748,18 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         if !slot.wake_pending {
             slot.wake_pending = true;
             let at = slot.busy_until.max(self.now);
-            self.push(at, Event::Wake { node });
+            let epoch = slot.epoch;
+            self.push(at, Event::Wake { node, epoch });
         }
     }
 
     /// The node may be free: hand it the first waiting message or timer.
-    fn wake(&mut self, node: NodeId) -> Option<Handled> {
+    fn wake(&mut self, node: NodeId, epoch: u32) -> Option<Handled> {
         let slot = &mut self.nodes[node.index()];
+        if slot.epoch != epoch {
+            // Queued before a crash: the inbox it was for is gone.
+            return None;
+        }
         slot.wake_pending = false;
         if slot.status != NodeStatus::Up || slot.inbox.is_empty() {
             // Paused (resume wakes it again) or crashed (the inbox is gone).
@@ -999,6 +1007,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         slot.epoch += 1;
         slot.armed_timers.clear();
         slot.busy_until = self.now;
+        slot.wake_pending = false;
         let inbox = std::mem::take(&mut slot.inbox);
         for waiting in inbox {
             if let Waiting::Message { id, from, .. } = waiting {

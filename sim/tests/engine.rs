@@ -814,6 +814,39 @@ fn a_busy_node_handles_messages_from_a_fifo_link_in_send_order() {
 }
 
 #[test]
+fn a_restarted_node_handles_waiting_messages_as_soon_as_it_is_free() {
+    // n1 needs 5 ms per message, and a slowdown makes its first message take
+    // 55 ms: it is busy until 56 ms, and 2 (arriving at 3 ms) waits for then.
+    // It crashes at 4 ms and restarts, at full speed, at 5 ms: its previous
+    // life's wake-up at 56 ms must not hold up the next life. 3 and 4 arrive
+    // together at 11 ms: 3 is handled at once, 4 when n1 is free at 16 ms.
+    let mut sim = probes(
+        1,
+        vec![
+            Probe::new()
+                .timer(ms(0), 1)
+                .timer(ms(2), 2)
+                .timer(ms(10), 3)
+                .timer(ms(10), 4)
+                .timer_sends_to(n(1)),
+            Probe::new(),
+        ],
+    )
+    .link(constant_link(1))
+    .node_processing_delay(n(1), Latency::constant(ms(5)))
+    .fault_at(SimTime::ZERO, Fault::SlowNode { node: n(1), extra: Latency::constant(ms(50)) })
+    .fault_at(at(4), Fault::Crash { node: n(1) })
+    .fault_at(at(5), Fault::RestoreSpeed { node: n(1) })
+    .fault_at(at(5), Fault::Restart { node: n(1) })
+    .build()
+    .expect("valid simulation");
+    run_to_quiescence(&mut sim);
+
+    // The log is volatile: it holds what the restarted node handled.
+    assert_eq!(probe(&sim, 1).received(), vec![(at(11), n(0), 3), (at(16), n(0), 4)]);
+}
+
+#[test]
 fn slow_node_fault_delays_handling_until_restore_speed() {
     // n1 is slowed by 10 ms per message from the start until 50 ms. n0's
     // three messages at 0 ms queue up; its tick at 100 ms finds n1 restored.
