@@ -755,6 +755,50 @@ mod tests {
         assert!((mean - 0.010).abs() < 0.0005, "mean = {mean}");
     }
 
+    /// `count` samples of `latency`, in seconds, sorted.
+    fn sorted_samples(latency: &Latency, seed: u64, count: usize) -> Vec<f64> {
+        let mut rng = stream_rng(seed, Stream::Network);
+        let mut samples: Vec<f64> = (0..count).map(|_| latency.sample(&mut rng).as_secs_f64()).collect();
+        samples.sort_by(f64::total_cmp);
+        samples
+    }
+
+    #[test]
+    fn normal_mean_and_spread_are_close() {
+        // Far from zero, so the clamp never bites.
+        let l = Latency::normal(ms(100), ms(10)).expect("valid");
+        let samples = sorted_samples(&l, 11, 100_000);
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<f64>() / n;
+        let sd = (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+        // The mean's standard error is 10 ms / sqrt(100k) ~ 0.03 ms.
+        assert!((mean - 0.100).abs() < 0.000_2, "mean = {mean}");
+        assert!((sd - 0.010).abs() < 0.000_2, "sd = {sd}");
+    }
+
+    #[test]
+    fn log_normal_median_is_close() {
+        let l = Latency::log_normal(ms(20), 0.5).expect("valid");
+        let samples = sorted_samples(&l, 12, 100_000);
+        let median = samples[samples.len() / 2];
+        assert!((median - 0.020).abs() < 0.000_3, "median = {median}");
+        // e^sigma: the 84th percentile sits one sigma above the median.
+        let p84 = samples[(samples.len() as f64 * 0.841_3) as usize];
+        assert!((p84 / median - 0.5_f64.exp()).abs() < 0.03, "p84 / median = {}", p84 / median);
+    }
+
+    #[test]
+    fn pareto_starts_at_its_scale_and_has_its_tail() {
+        let shape = 2.5;
+        let l = Latency::pareto(ms(10), shape).expect("valid");
+        let samples = sorted_samples(&l, 13, 100_000);
+        assert!(samples[0] >= 0.010 - 1e-9, "minimum = {}", samples[0]);
+        assert!(samples[0] < 0.010_1, "the minimum is close to the scale: {}", samples[0]);
+        // P(X > 2 * scale) = 2^-shape ~ 0.177; binomial sd ~ 0.0012.
+        let beyond = samples.iter().filter(|&&x| x > 0.020).count() as f64 / samples.len() as f64;
+        assert!((beyond - 2_f64.powf(-shape)).abs() < 0.006, "P(X > 2 scale) = {beyond}");
+    }
+
     #[test]
     fn normal_never_goes_negative() {
         let l = Latency::normal(ms(1), ms(5)).expect("valid");
