@@ -389,7 +389,7 @@ impl<'s> Driver<'s> {
             // The run stops at each moment of the timeline, so nothing fires late.
             debug_assert_eq!(entry.key().0, now, "a timeline entry fires at its own time");
             match entry.remove() {
-                Pending::Undo(faults) => faults.into_iter().for_each(|f| sim.inject(f)),
+                Pending::Undo(faults) => inject_all(sim, faults, now, notes),
                 Pending::Plan(action, lasting) => {
                     let statuses: Vec<NodeStatus> =
                         (0..sim.node_count()).map(|i| sim.status(NodeId::new(i as u32))).collect();
@@ -412,7 +412,7 @@ impl<'s> Driver<'s> {
                             action.name()
                         ));
                     }
-                    apply.into_iter().for_each(|f| sim.inject(f));
+                    inject_all(sim, apply, now, notes);
                     if let Some(lasting) = lasting
                         && !undo.is_empty()
                     {
@@ -434,6 +434,22 @@ impl<'s> Driver<'s> {
         let mut rest: Vec<&'s Check> = self.timed.drain(..).map(|(_, c)| c).collect();
         rest.append(&mut self.at_end);
         rest
+    }
+}
+
+/// Injects `faults` now. The faults were resolved from the scenario's
+/// names, so the engine should accept them all; if it refuses one, the run
+/// goes on without it and the summary says why, rather than stopping.
+fn inject_all<N: weft_sim::Node, Q: QueueKind>(
+    sim: &mut Sim<N, Q>,
+    faults: Vec<Fault>,
+    now: SimTime,
+    notes: &mut Vec<String>,
+) {
+    for fault in faults {
+        if let Err(refused) = sim.inject(fault) {
+            notes.push(format!("at {now}: a fault was not applied: {refused}"));
+        }
     }
 }
 

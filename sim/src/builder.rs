@@ -53,6 +53,26 @@ pub enum BuildError {
     BadDrift(f64),
 }
 
+/// Checks that `fault` names only nodes below `count` and carries valid
+/// settings: the same checks for faults given to the builder and faults
+/// injected into a running simulation.
+pub(crate) fn check_fault(what: &str, fault: &Fault, count: usize) -> Result<(), BuildError> {
+    for node in fault.nodes() {
+        if node.index() >= count {
+            return Err(BuildError::UnknownNode { what: format!("{what} ({fault:?})"), node, count });
+        }
+    }
+    match fault {
+        Fault::ClockSkew { drift_ppm, .. } if !(drift_ppm.is_finite() && *drift_ppm > -1e6) => {
+            Err(BuildError::BadDrift(*drift_ppm))
+        }
+        Fault::DegradeLink { a, b, link } => link
+            .validate()
+            .map_err(|problem| BuildError::BadLink { which: format!("degraded {a} <-> {b}"), problem }),
+        _ => Ok(()),
+    }
+}
+
 /// Describes a simulation. Start with [`Sim::builder`], which requires a seed.
 ///
 /// ```
@@ -280,18 +300,7 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             configured.insert((a, b), model);
         }
         for (i, (_, fault)) in self.faults.iter().enumerate() {
-            for node in fault.nodes() {
-                check_node(format!("fault #{i} ({fault:?})"), node)?;
-            }
-            match fault {
-                Fault::ClockSkew { drift_ppm, .. } if !(drift_ppm.is_finite() && *drift_ppm > -1e6) => {
-                    return Err(BuildError::BadDrift(*drift_ppm));
-                }
-                Fault::DegradeLink { a, b, link } => link.validate().map_err(|problem| {
-                    BuildError::BadLink { which: format!("degraded {a} <-> {b}"), problem }
-                })?,
-                _ => {}
-            }
+            check_fault(&format!("fault #{i}"), fault, count)?;
         }
         for (node, _) in &self.node_processing {
             check_node("node_processing_delay".into(), *node)?;

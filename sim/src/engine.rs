@@ -18,7 +18,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::builder::Factory;
+use crate::builder::{BuildError, Factory};
 use crate::fault::{ClockOffset, Fault};
 use crate::network::{Adjacency, Latency, LinkModel};
 use crate::node::{Ctx, Effect, LocalClock, Node, TimerId};
@@ -548,8 +548,14 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     // ----- Driving the run -----
 
     /// Applies `fault` now (after any other event already due now).
-    pub fn inject(&mut self, fault: Fault) {
+    ///
+    /// The fault is checked as the builder checks scheduled faults: a node
+    /// that does not exist, or an invalid drift or link model, is an error
+    /// and nothing is scheduled.
+    pub fn inject(&mut self, fault: Fault) -> Result<(), BuildError> {
+        crate::builder::check_fault("injected fault", &fault, self.nodes.len())?;
         self.schedule_fault(self.now, fault);
+        Ok(())
     }
 
     /// Handles the next event, and returns what it was; `None` when the queue

@@ -958,7 +958,7 @@ fn an_injected_fault_applies_at_the_current_time() {
         .expect("valid simulation");
 
     assert_eq!(sim.run_until(at(25)), Outcome::ReachedTime);
-    sim.inject(Fault::Crash { node: n(1) });
+    sim.inject(Fault::Crash { node: n(1) }).expect("n1 exists");
     run_to_quiescence(&mut sim);
 
     let faults: Vec<SimTime> = sim
@@ -971,6 +971,20 @@ fn an_injected_fault_applies_at_the_current_time() {
     assert_eq!(faults, vec![at(25)]);
     assert_eq!(sim.stats().messages_delivered, 2);
     assert_eq!(sim.stats().dropped(DropReason::Crashed), 3);
+}
+
+#[test]
+fn an_injected_fault_is_checked_like_a_scheduled_one() {
+    let mut sim = probes(1, vec![Probe::new(), Probe::new()]).build().expect("valid simulation");
+    let refused = sim.inject(Fault::Crash { node: n(7) }).expect_err("there is no n7");
+    assert!(refused.to_string().contains("n7"), "{refused}");
+    let refused = sim
+        .inject(Fault::ClockSkew { node: n(0), offset: ClockOffset::Ahead(ms(1)), drift_ppm: f64::NAN })
+        .expect_err("a NaN drift");
+    assert!(matches!(refused, weft_sim::BuildError::BadDrift(_)), "{refused:?}");
+    run_to_quiescence(&mut sim);
+    assert_eq!(sim.status(n(0)), NodeStatus::Up, "nothing refused was applied");
+    assert_eq!(sim.stats().faults, 0);
 }
 
 // ----- Traces and determinism -----

@@ -114,7 +114,7 @@ fn every_vote_is_on_disk_before_it_is_sent() {
                 }
                 Observation::BecameLeader { term } if crashed.is_none() => {
                     assert_eq!(on_disk.term, term);
-                    sim.inject(Fault::Crash { node });
+                    sim.inject(Fault::Crash { node }).expect("a node of this run");
                     crashed = Some((node, now));
                 }
                 Observation::Started { term, voted_for } => {
@@ -131,7 +131,7 @@ fn every_vote_is_on_disk_before_it_is_sent() {
             && now >= at.saturating_add(Duration::from_millis(400))
         {
             restarted = true;
-            sim.inject(Fault::Restart { node });
+            sim.inject(Fault::Restart { node }).expect("a node of this run");
         }
     }
     assert!(restarted && votes >= 4, "{votes} votes; the leader restarted: {restarted}");
@@ -147,7 +147,7 @@ fn a_volatile_node_forgets_its_term_on_restart() {
         (0..3).map(NodeId::new).find(|n| sim.node(*n).is_some_and(|x| x.is_leader())).expect("a leader");
     assert!(sim.node(leader).is_some_and(|n| n.election().term() >= 1));
     assert_eq!(*sim.durable(leader), HardState::default(), "nothing is written");
-    sim.inject(Fault::Restart { node: leader });
+    sim.inject(Fault::Restart { node: leader }).expect("the leader is a node of this run");
     // The restart is an event, due now: handle events up to it.
     while let Some(step) = sim.step() {
         if step.handled == Handled::Fault {
