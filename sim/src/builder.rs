@@ -198,6 +198,12 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
     /// Gives every node a processing delay (service time): each message
     /// occupies the node for a duration drawn from `delay`, messages queue
     /// while it is busy, and what it sends leaves when it is done.
+    ///
+    /// Timers do not queue behind messages: a timer fires at its time even
+    /// while the node is busy, and handling it takes no processing time, the
+    /// way a real server's timer thread keeps ticking while a request is
+    /// being served. (A paused node is different: nothing runs, so timers
+    /// wait with the messages until it resumes.)
     pub fn processing_delay(mut self, delay: Latency) -> Self {
         self.processing = Some(delay);
         self
