@@ -8,7 +8,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`scenario`] | [`Scenario`]: a scenario, read from TOML and checked against its pattern |
-//! | [`file`] | the TOML reader: located values, `--set`, diagnostics with line and column |
+//! | [`file`](mod@file) | the TOML reader: located values, `--set`, diagnostics with line and column |
 //! | [`catalog`] | every pattern a scenario can name (ping-pong, flood, leader-election, ownership-election, replication, sharding, scatter-gather), and its roles, parameters and properties |
 //! | [`network`] | topology, groups and link rules |
 //! | [`workload`] | closed and open loops, request mixes, key distributions, one plan per client |
@@ -17,7 +17,7 @@
 //! | [`params`] | typed pattern parameters |
 //! | [`report`] | [`RunReport`]: what a run produced, and its verdict |
 //! | [`shrink`] | cuts a failing run down to a small scenario file that fails the same way |
-//! | [`library`] | the built-in scenarios |
+//! | [`library`](mod@library) | the built-in scenarios |
 //! | [`sweep`] | one scenario over many seeds, in parallel; shards and their merged summary |
 //!
 //! ```

@@ -260,7 +260,7 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
     }
 
     /// Chooses the event queue implementation (default
-    /// [`Calendar`](crate::queue::Calendar)).
+    /// [`crate::queue::Calendar`]).
     pub fn queue<K: QueueKind>(self) -> SimBuilder<N, K> {
         SimBuilder {
             seed: self.seed,
