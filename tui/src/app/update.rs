@@ -368,7 +368,9 @@ impl Explorer {
     }
 
     /// Re-runs the current run's scenario and seed with one more fault at
-    /// the cursor, and shows the new run over the old one.
+    /// the cursor's time, and shows the new run over the old one. (The
+    /// fault fires after every event of that moment, not just after the
+    /// cursor's: a run handles a moment whole before a planned fault.)
     fn fork(&mut self, kind: ForkKind) {
         let Some(run) = self.runs.last() else { return };
         let Some(scenario) = run.scenario.clone() else {
