@@ -196,12 +196,25 @@ fn link_and_node_states_show_in_the_topology_without_colour() {
     assert!(
         matches!(&run.recording.trace.events[run.cursor].kind, TraceKind::Fault { fault } if fault["fault"] == "pause")
     );
-    for steps in ["", "l", "ll", "lll", "llll"] {
-        press(&mut explorer, steps);
-        let buffer = draw(&mut explorer, 80, 24);
-        let topology = rows(&buffer, layout(buffer.area).topology).join("\n");
-        for glyph in ["~", "⇸", "‖"] {
-            assert!(topology.contains(glyph), "no {glyph} after {steps:?}:\n{topology}");
+    // Every event until the resume, at several sizes: messages in flight
+    // and node names must never cover a link's mark.
+    loop {
+        for (width, height) in [(60, 16), (80, 24), (100, 30), (120, 36)] {
+            let buffer = draw(&mut explorer, width, height);
+            let topology = rows(&buffer, layout(buffer.area).topology).join("\n");
+            for glyph in ["~", "⇸", "‖"] {
+                let at = explorer.run().map(|r| r.cursor);
+                assert!(
+                    topology.contains(glyph),
+                    "no {glyph} at {width}x{height}, event {at:?}:\n{topology}"
+                );
+            }
+        }
+        press(&mut explorer, "l");
+        let run = explorer.run().expect("run");
+        if matches!(&run.recording.trace.events[run.cursor].kind, TraceKind::Fault { fault } if fault["fault"] == "resume")
+        {
+            break;
         }
     }
 }
