@@ -62,7 +62,8 @@ proptest! {
 /// for certain.
 #[test]
 fn every_overlay_draws_at_every_size() {
-    let setups: [(&str, fn(&mut Explorer)); 4] = [
+    type Setup = fn(&mut Explorer);
+    let setups: [(&str, Setup); 4] = [
         ("help", |e| press(e, "?")),
         ("fork summary", |e| press(e, "lllc")),
         ("picker", |e| press(e, "s")),
