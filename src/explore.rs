@@ -276,8 +276,17 @@ mod tests {
         let forked = host.run("ping-pong", Some(3), &[fork]).expect("runs");
         // The fault fires after every event of its moment (docs/explorer.md
         // says so): the runs agree up to and including that moment.
-        let upto = |t: &Trace| t.events.iter().filter(|e| e.time <= at).cloned().collect::<Vec<_>>();
-        assert_eq!(upto(&original), upto(&forked), "everything up to the fault's moment is the same run");
+        let upto: Vec<_> = original.events.iter().filter(|e| e.time <= at).cloned().collect();
+        assert_eq!(
+            forked.events[..upto.len()],
+            upto[..],
+            "everything up to the fault's moment is the same run"
+        );
+        assert!(
+            matches!(forked.events[upto.len()].kind, weft_sim::trace::TraceKind::Fault { .. }),
+            "then the fork's fault: {:?}",
+            forked.events[upto.len()]
+        );
         assert_ne!(original.footer.trace_hash, forked.footer.trace_hash);
         // The sets apply to the scenario they were given with only.
         let other = host.run("flood-sparse", None, &[]).expect("runs without ping-pong's sets");
