@@ -69,11 +69,10 @@ fn the_docs_walk_through_lands_where_it_says() {
     let at_cursor = |explorer: &Explorer| {
         let run = explorer.run().expect("run");
         let event = &run.recording.trace.events[run.cursor];
-        let words = weft_tui::describe::event(
-            weft_tui::describe::Names(&run.recording.trace.header),
-            event,
-            |id| run.recording.message_body(id),
-        );
+        let words =
+            weft_tui::describe::event(weft_tui::describe::Names(&run.recording.trace.header), event, |id| {
+                run.recording.message_body(id)
+            });
         (weft_tui::describe::time(event.time), words)
     };
     let expect = |explorer: &Explorer, keys: &str, time: &str, what: &str| {
