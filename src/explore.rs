@@ -11,7 +11,7 @@
 //! message lands in a normal terminal and the exit code is 2.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal};
+use std::io::{BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,9 +22,11 @@ use weft_tui::{Collector, Explorer, ForkFault, ForkKind, Host, ScenarioEntry, Th
 
 use crate::UsageError;
 
-/// The most events kept of one run. A trace event takes a few hundred bytes
-/// in memory, so this bounds a run at under a gigabyte; the explorer shows
-/// the events kept and its header says the rest were cut off.
+/// The most events kept of one run. A trace event with the explorer's
+/// indexes takes about 600 bytes in memory (a run cut at this limit was
+/// measured at 1.26 GB resident), so this bounds the explorer at about
+/// 1.3 GB; the explorer shows the events kept and its header says the rest
+/// were cut off.
 const MAX_EVENTS: usize = 2_000_000;
 
 #[derive(clap::Args, Debug)]
@@ -51,7 +53,7 @@ pub(crate) fn explore(args: &ExploreArgs) -> Result<ExitCode, UsageError> {
     let theme = Theme::from_env();
     let explorer = match (&args.scenario, &args.trace) {
         (_, Some(path)) => {
-            let trace = read_trace(path)?;
+            let trace = while_saying(&format!("reading {}…", path.display()), || read_trace(path))?;
             need_terminal()?;
             let mut explorer = Explorer::new(theme);
             explorer.open(trace, None);
@@ -62,7 +64,9 @@ pub(crate) fn explore(args: &ExploreArgs) -> Result<ExitCode, UsageError> {
             // the complaint about the terminal.
             let scenario = open(name, &args.sets)?;
             need_terminal()?;
-            let trace = record(&scenario, args.seed.unwrap_or(scenario.seed))?;
+            let seed = args.seed.unwrap_or(scenario.seed);
+            let trace =
+                while_saying(&format!("running {name} (seed {seed})…"), || record(&scenario, seed))?;
             let host = CliHost { scenario: Some(name.clone()), sets: args.sets.clone() };
             let mut explorer = Explorer::new(theme).with_host(Box::new(host));
             explorer.open(trace, Some(name.clone()));
@@ -94,6 +98,22 @@ fn need_terminal() -> Result<(), UsageError> {
 fn show(explorer: Explorer) -> Result<ExitCode, UsageError> {
     weft_tui::terminal::run(explorer).map_err(|e| UsageError::Io(format!("the terminal failed: {e}")))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Does `work`, with `note` on standard error meanwhile: a long run would
+/// otherwise be a blank wait before the explorer appears. The note is
+/// erased when the work is done, so that it is not left behind on the
+/// terminal after the explorer quits.
+fn while_saying<T>(note: &str, work: impl FnOnce() -> T) -> T {
+    let mut stderr = std::io::stderr();
+    let shown = stderr.is_terminal() && write!(stderr, "{note}").and_then(|()| stderr.flush()).is_ok();
+    let result = work();
+    if shown {
+        // Back to the line's start, and clear it.
+        let _ = write!(stderr, "\r\x1b[2K");
+        let _ = stderr.flush();
+    }
+    result
 }
 
 /// Runs `scenario` with `seed`, keeping its trace (at most [`MAX_EVENTS`]
@@ -254,8 +274,19 @@ mod tests {
         let at = original.events[6].time;
         let fork = ForkFault { at, kind: ForkKind::Crash(NodeId::new(1)) };
         let forked = host.run("ping-pong", Some(3), &[fork]).expect("runs");
-        let before = |t: &Trace| t.events.iter().filter(|e| e.time < at).cloned().collect::<Vec<_>>();
-        assert_eq!(before(&original), before(&forked), "everything before the fault is the same run");
+        // The fault fires after every event of its moment (docs/explorer.md
+        // says so): the runs agree up to and including that moment.
+        let upto: Vec<_> = original.events.iter().filter(|e| e.time <= at).cloned().collect();
+        assert_eq!(
+            forked.events[..upto.len()],
+            upto[..],
+            "everything up to the fault's moment is the same run"
+        );
+        assert!(
+            matches!(forked.events[upto.len()].kind, weft_sim::trace::TraceKind::Fault { .. }),
+            "then the fork's fault: {:?}",
+            forked.events[upto.len()]
+        );
         assert_ne!(original.footer.trace_hash, forked.footer.trace_hash);
         // The sets apply to the scenario they were given with only.
         let other = host.run("flood-sparse", None, &[]).expect("runs without ping-pong's sets");

@@ -1,6 +1,7 @@
 //! `weft explore` and `weft` alone: the errors a user meets before the
-//! screen is taken over, and one session in a pseudo-terminal, driven by
-//! keys and read back through a terminal emulator.
+//! screen is taken over, and sessions in a pseudo-terminal (a scenario, the
+//! picker, a trace file), driven by keys and read back through a terminal
+//! emulator.
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
@@ -153,6 +154,28 @@ impl Session {
     fn wait_for_no_text(&mut self, text: &str) {
         self.wait_for(&format!("`{text}` to go"), |s| !s.contents().contains(text));
     }
+
+    /// Presses q, waits for weft to exit, and checks that it exited well
+    /// and gave the terminal back: the normal screen, not the explorer's.
+    fn quit(mut self) {
+        self.press("q");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("the child's status") {
+                break status;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("weft did not quit within {DEADLINE:?}; the screen shows:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "weft exited with {status:?}; the screen shows:\n{}", self.contents());
+        // The reader thread may still be taking in the last bytes.
+        self.wait_for("the normal screen back", |s| {
+            !s.screen.lock().expect("the parser lock").screen().alternate_screen()
+        });
+    }
 }
 
 #[test]
@@ -175,17 +198,33 @@ fn a_session_steps_opens_help_forks_goes_back_and_quits() {
     session.wait_for_text("back to the original run");
     session.wait_for_no_text("added: crash");
 
-    session.press("q");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = session.child.try_wait().expect("the child's status") {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = session.child.kill();
-            panic!("weft did not quit within {DEADLINE:?}; the screen shows:\n{}", session.contents());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "weft exited with {status:?}; the screen shows:\n{}", session.contents());
+    session.quit();
+}
+
+#[test]
+fn bare_weft_in_a_terminal_opens_the_picker_and_explores_the_chosen_scenario() {
+    let mut session = Session::start(&[]);
+    session.wait_for_text("choose a scenario to explore");
+    let first = weft_scenarios::library()[0].name;
+    session.wait_for_text(first);
+    session.press("\r");
+    session.wait_for("the chosen scenario's run", |s| s.contents().contains("message flow"));
+    assert!(session.header().contains(first), "the header names {first}: {}", session.header());
+    session.quit();
+}
+
+#[test]
+fn a_trace_file_opens_in_the_explorer_and_says_how_to_fork() {
+    let dir = scratch("explore-trace-file");
+    let path = dir.join("run.jsonl");
+    let path = path.to_str().expect("utf-8 path");
+    let out = weft(&["run", "ping-pong", "--seed", "4", "--trace", path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut session = Session::start(&["explore", "--trace", path]);
+    session.wait_for_text("message flow");
+    assert!(session.header().contains("ping-pong"), "{}", session.header());
+    session.press("c");
+    session.wait_for_text("weft explore ping-pong --seed 4");
+    session.quit();
+    std::fs::remove_dir_all(&dir).expect("cleanup");
 }

@@ -58,3 +58,36 @@ fn the_docs_page_has_the_key_table() {
     let table = weft_tui::keys::markdown_table();
     assert!(page.contains(&table), "docs/explorer.md should contain this key table:\n\n{table}");
 }
+
+/// The walk-through in `docs/explorer.md`, key by key: each fault it names
+/// is where its keys land.
+#[test]
+fn the_docs_walk_through_lands_where_it_says() {
+    let name = "leader-election-leader-crash";
+    let mut explorer = Explorer::new(Theme::plain());
+    explorer.open(trace_of(name), Some(name.into()));
+    let at_cursor = |explorer: &Explorer| {
+        let run = explorer.run().expect("run");
+        let event = &run.recording.trace.events[run.cursor];
+        let words =
+            weft_tui::describe::event(weft_tui::describe::Names(&run.recording.trace.header), event, |id| {
+                run.recording.message_body(id)
+            });
+        (weft_tui::describe::time(event.time), words)
+    };
+    let expect = |explorer: &Explorer, keys: &str, time: &str, what: &str| {
+        let (t, words) = at_cursor(explorer);
+        assert!(t == time && words.contains(what), "after {keys}: {t} {words}; expected {time} {what}");
+    };
+    press(&mut explorer, "f");
+    expect(&explorer, "step 2: f", "1.000000s", "crash node-4");
+    press(&mut explorer, "ff");
+    expect(&explorer, "step 3: ff", "2.500000s", "partition");
+    press(&mut explorer, "f");
+    expect(&explorer, "step 4: f", "3.000000s", "heal");
+    press(&mut explorer, "llll");
+    press(&mut explorer, "F");
+    expect(&explorer, "step 5: F", "3.000000s", "heal");
+    press(&mut explorer, "F");
+    expect(&explorer, "step 5: F again", "2.500000s", "partition");
+}

@@ -163,20 +163,72 @@ impl Names<'_> {
         self.0.nodes.get(node.index()).map_or_else(|| node.to_string(), |info| info.name.clone())
     }
 
-    /// A label of at most `width` characters for a column header:
-    /// the name if it fits, else the role's initial and the node's number
-    /// within its name (`c2` for `client-2`).
+    /// A label of at most `width` characters for a column header: the
+    /// name if it fits, else its [`abbreviation`](Names::abbreviation), else
+    /// the node's index.
     pub fn short(&self, node: NodeId, width: usize) -> String {
         let full = self.name(node);
         if full.chars().count() <= width {
             return full;
         }
-        let digits: String = full.chars().rev().take_while(char::is_ascii_digit).collect();
-        let digits: String = digits.chars().rev().collect();
-        let initial = full.chars().next().unwrap_or('?');
-        let short = format!("{initial}{digits}");
+        let short = self.abbreviation(node);
         if short.chars().count() <= width { short } else { node.index().to_string() }
     }
+
+    /// The shortest label that tells the node from every other: as much of
+    /// its role (its name without the number) as differs from every other
+    /// role, then its number. `c2` for `client-2` beside `server-0`, but
+    /// `pi0` and `po0` for `pinger-0` and `ponger-0`. Two labels never
+    /// read the same; if a strange set of names would make them, the
+    /// node's index stands in.
+    ///
+    /// ```
+    /// use weft_sim::trace::{NodeInfo, TraceHeader};
+    /// use weft_sim::NodeId;
+    /// use weft_tui::describe::Names;
+    ///
+    /// let node = |name: &str| NodeInfo { name: name.into(), role: "r".into() };
+    /// let header = TraceHeader {
+    ///     weft_trace: 1,
+    ///     scenario: "ping-pong".into(),
+    ///     seed: 1,
+    ///     nodes: vec![node("pinger-0"), node("ponger-0"), node("ponger-1")],
+    /// };
+    /// let labels: Vec<String> = (0..3).map(|i| Names(&header).abbreviation(NodeId::new(i))).collect();
+    /// assert_eq!(labels, ["pi0", "po0", "po1"]);
+    /// ```
+    pub fn abbreviation(&self, node: NodeId) -> String {
+        let full = self.name(node);
+        let (role, number) = split_name(&full);
+        let roles: std::collections::BTreeSet<&str> =
+            self.0.nodes.iter().map(|info| split_name(&info.name).0).collect();
+        let label = format!("{}{number}", distinguishing_prefix(role, &roles));
+        // Another role's label is its prefix and a number: if ours could
+        // read as one of those, fall back to the index.
+        let ambiguous = roles.iter().filter(|r| **r != role).any(|other| {
+            label
+                .strip_prefix(distinguishing_prefix(other, &roles))
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+        });
+        if ambiguous { node.index().to_string() } else { label }
+    }
+}
+
+/// A node name split into its role and its number: `("client", "12")` for
+/// `client-12`; the number is empty when there is none.
+fn split_name(name: &str) -> (&str, &str) {
+    let role = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    let number = &name[role.len()..];
+    (role.trim_end_matches(['-', '_']), number)
+}
+
+/// The shortest start of `role` that no other role in `roles` starts with
+/// (all of it, if another role starts with the whole of it).
+fn distinguishing_prefix<'r>(role: &'r str, roles: &std::collections::BTreeSet<&str>) -> &'r str {
+    let shared = |other: &str| role.chars().zip(other.chars()).take_while(|(a, b)| a == b).count();
+    let chars = roles.iter().filter(|r| **r != role).map(|r| shared(r) + 1).max().unwrap_or(1);
+    let end = role.char_indices().nth(chars).map_or(role.len(), |(i, _)| i);
+    &role[..end]
 }
 
 /// The glyph of an event.
@@ -319,6 +371,25 @@ mod tests {
         assert_eq!(names.short(NodeId::new(1), 3), "c12");
         assert_eq!(names.short(NodeId::new(1), 2), "1");
         assert_eq!(names.name(NodeId::new(9)), "n9");
+    }
+
+    #[test]
+    fn short_names_are_unique_with_the_shortest_role_prefix_that_tells_them_apart() {
+        let header_of = |names: &[&str]| {
+            let mut h = header();
+            h.nodes = names.iter().map(|n| NodeInfo { name: n.to_string(), role: "r".into() }).collect();
+            h
+        };
+        let labels = |names: &[&str]| {
+            let h = header_of(names);
+            (0..names.len()).map(|i| Names(&h).short(NodeId::new(i as u32), 4)).collect::<Vec<_>>()
+        };
+        assert_eq!(labels(&["pinger-0", "ponger-0"]), ["pi0", "po0"]);
+        assert_eq!(labels(&["node-0", "node-1", "node-12"]), ["n0", "n1", "n12"]);
+        assert_eq!(labels(&["client-0", "cache-0", "server-0"]), ["cl0", "ca0", "s0"]);
+        let h = header_of(&["p10", "p1-0"]);
+        let abbreviations = [0, 1].map(|i| Names(&h).abbreviation(NodeId::new(i)));
+        assert_eq!(abbreviations, ["0", "1"], "`p` 10 and `p1` 0 would both read p10: indexes instead");
     }
 
     #[test]

@@ -295,7 +295,7 @@ pub const BINDINGS: &[Binding] = &[
         FilterKind,
         Anywhere,
         LOOK,
-        "log: cycle the kind shown (all, messages, drops, timers, faults, observations)"
+        "log: next kind: messages, drops, timers, faults, observations"
     ),
     bind!([Char('c')], ForkCrash, Anywhere, FORK, "crash the selected node here"),
     bind!([Char('r')], ForkRestart, Anywhere, FORK, "restart the selected node here"),

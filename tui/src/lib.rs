@@ -14,7 +14,7 @@
 //! | [`keys`] | the key table: dispatch, help screen and docs all read it |
 //! | [`view`] | drawing: header, topology, message flow, event log, inspector, timeline, overlays |
 //! | [`describe`] | events, messages and times in words and glyphs |
-//! | [`terminal`] | the real terminal and its frame loop (the only wall clock) |
+//! | [`terminal`] | the real terminal and its frame loop (the explorer's only wall clock) |
 //! | [`testing`] | a small made-up trace for tests and examples |
 //!
 //! ```

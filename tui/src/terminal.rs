@@ -1,6 +1,6 @@
 //! The real terminal: raw mode, the alternate screen, the mouse, and the
-//! frame loop. This is the only place in weft that reads the wall clock:
-//! it measures the time between frames and hands it to `update` as a
+//! frame loop. This is the only place in the explorer that reads the wall
+//! clock: it measures the time between frames and hands it to `update` as a
 //! [`Input::Tick`], which is all playback needs.
 
 use std::io;

@@ -1,6 +1,7 @@
 //! A small made-up run, for tests, examples and the docs: three nodes elect
-//! a leader, node-0 crashes and restarts, a partition comes and goes, and a
-//! property is (pretend) violated. Not a real pattern: its only job is to
+//! a leader, node-0 crashes and restarts, a partition comes and goes, the
+//! link from node-1 to node-2 is degraded while node-0 is paused and cut off
+//! from node-1 one way, and a property is (pretend) violated. Not a real pattern: its only job is to
 //! contain one of every kind of event, deterministically.
 
 use serde_json::json;
@@ -30,6 +31,7 @@ pub fn sample_trace(events: usize) -> Trace {
     let mut id = 0u64;
     let mut round = 0u64;
     let mut crashed = false;
+    let mut cut_off = false;
     while out.0.len() < events.max(40) {
         round += 1;
         // Node 1 sends to 0 and 2; 0's copy is lost while 0 is crashed or
@@ -52,7 +54,12 @@ pub fn sample_trace(events: usize) -> Trace {
                 id += 1;
             }
             let arrive = now + 300 + u64::from(to) * 100;
-            if to == 0 && crashed {
+            if to == 0 && cut_off {
+                out.at(
+                    now,
+                    TraceKind::Drop { id: sent, from: n(1), to: n(0), reason: DropReason::Partition },
+                );
+            } else if to == 0 && crashed {
                 out.at(
                     arrive,
                     TraceKind::Drop { id: sent, from: n(1), to: n(0), reason: DropReason::Crashed },
@@ -87,6 +94,24 @@ pub fn sample_trace(events: usize) -> Trace {
         }
         if round == 14 {
             out.at(now + 700, TraceKind::Fault { fault: json!({"fault": "heal"}) });
+        }
+        let fault = |fault| TraceKind::Fault { fault };
+        if round == 16 {
+            let degrade = json!({"fault": "degrade-link", "a": 1, "b": 2, "link": {"loss_probability": 0.2}});
+            out.at(now + 700, fault(degrade));
+        }
+        if round == 17 {
+            out.at(now + 700, fault(json!({"fault": "cut-one-way", "from": 1, "to": 0})));
+            out.at(now + 700, fault(json!({"fault": "pause", "node": 0})));
+            cut_off = true;
+        }
+        if round == 20 {
+            out.at(now + 700, fault(json!({"fault": "resume", "node": 0})));
+            out.at(now + 700, fault(json!({"fault": "heal"})));
+            cut_off = false;
+        }
+        if round == 21 {
+            out.at(now + 700, fault(json!({"fault": "restore-link", "a": 1, "b": 2})));
         }
         now += 1_000;
     }

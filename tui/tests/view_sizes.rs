@@ -6,16 +6,47 @@ use ratatui::style::Color;
 use weft_tui::testing::{draw, press};
 use weft_tui::{Explorer, Theme};
 
+/// A host whose runs are the sample trace (a fork's a shorter one), with
+/// two scenarios to pick from.
+struct SampleHost;
+
+impl weft_tui::Host for SampleHost {
+    fn scenarios(&self) -> Vec<weft_tui::ScenarioEntry> {
+        ["sample", "another"]
+            .map(|name| weft_tui::ScenarioEntry {
+                name: name.into(),
+                pattern: "pattern".into(),
+                description: "a scenario with a description long enough to be cut on small screens".into(),
+            })
+            .to_vec()
+    }
+
+    fn run(
+        &mut self,
+        _: &str,
+        _: Option<u64>,
+        forks: &[weft_tui::ForkFault],
+    ) -> Result<weft_sim::trace::Trace, String> {
+        Ok(weft_tui::testing::sample_trace(if forks.is_empty() { 150 } else { 80 }))
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// Any size, any cursor, any overlay: drawing never panics, and a click
+    /// Any size, any cursor, any overlay (help, a fork's summary, the
+    /// picker, a search being typed): drawing never panics, and a click
     /// anywhere never panics either. (proptest prints the size and keys
     /// that fail.)
     #[test]
-    fn every_size_draws(width in 0u16..150, height in 0u16..50, steps in 0usize..200, keys in "[?lhfvkoG\\]]{0,6}") {
-        let mut explorer = Explorer::new(Theme::colour());
-        explorer.open(weft_tui::testing::sample_trace(150), None);
+    fn every_size_draws(
+        width in 0u16..150,
+        height in 0u16..50,
+        steps in 0usize..200,
+        keys in "[?lhfvkoG\\]cdsb/x]{0,6}",
+    ) {
+        let mut explorer = Explorer::new(Theme::colour()).with_host(Box::new(SampleHost));
+        explorer.open(weft_tui::testing::sample_trace(150), Some("sample".into()));
         for _ in 0..steps {
             press(&mut explorer, "l");
         }
@@ -24,6 +55,37 @@ proptest! {
         for (x, y) in [(0, 0), (width / 2, height / 2), (width.saturating_sub(1), height.saturating_sub(1))] {
             let _ = weft_tui::view::hit(&explorer, x, y);
         }
+    }
+}
+
+/// The overlays the proptest reaches by chance, each drawn at every size
+/// for certain.
+#[test]
+fn every_overlay_draws_at_every_size() {
+    type Setup = fn(&mut Explorer);
+    let setups: [(&str, Setup); 4] = [
+        ("help", |e| press(e, "?")),
+        ("fork summary", |e| press(e, "lllc")),
+        ("picker", |e| press(e, "s")),
+        ("search prompt", |e| press(e, "/heart")),
+    ];
+    for (what, setup) in setups {
+        let mut explorer = Explorer::new(Theme::colour()).with_host(Box::new(SampleHost));
+        explorer.open(weft_tui::testing::sample_trace(150), Some("sample".into()));
+        setup(&mut explorer);
+        for width in (0..130).step_by(7) {
+            for height in 0..40 {
+                draw(&mut explorer, width, height);
+            }
+        }
+        let screen = format!("{:?}", draw(&mut explorer, 80, 24));
+        let expected = match what {
+            "help" => "Move through time",
+            "fork summary" => "added: crash",
+            "picker" => "choose a scenario",
+            _ => "/heart",
+        };
+        assert!(screen.contains(expected), "{what}: {screen}");
     }
 }
 

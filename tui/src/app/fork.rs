@@ -8,6 +8,8 @@
 //! the same in both runs, and every difference after it was caused by the
 //! one fault the student added.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use weft_sim::trace::Trace;
 use weft_sim::{NodeId, SimTime};
 
@@ -143,35 +145,115 @@ impl Diff {
             .iter()
             .zip(&end_b.nodes)
             .enumerate()
-            .filter(|(_, (x, y))| x.fields != y.fields || x.status != y.status)
-            .map(|(i, (x, y))| {
-                let node = names.name(NodeId::new(i as u32));
-                format!("{node}: {} → {}", summary(x), summary(y))
+            .filter_map(|(i, (x, y))| {
+                let (before, after) = (Belief::of(x), Belief::of(y));
+                (before != after).then(|| {
+                    let node = names.name(NodeId::new(i as u32));
+                    let differing = before.differing_fields(&after);
+                    format!("{node}: {} → {}", before.summary(&differing), after.summary(&differing))
+                })
             })
             .collect();
         Diff { fault, first_difference, counts, violations, nodes }
     }
 }
 
-/// A node's end state in a few words: its status and latest observation.
-fn summary(node: &crate::recording::NodeState) -> String {
-    let status = match node.status {
-        crate::recording::Status::Crashed => "crashed, ",
-        crate::recording::Status::Paused => "paused, ",
-        _ => "",
-    };
-    let latest = node.latest.as_ref().map_or("nothing observed".to_string(), |(name, _)| name.clone());
-    let fields: Vec<String> = node
-        .fields
-        .iter()
-        .filter(|(k, _)| {
-            ["term", "leader", "token", "version", "log_length", "commit_index"].contains(&k.as_str())
-        })
-        .map(|(k, v)| format!("{k}={}", describe::value(v)))
-        .collect();
-    if fields.is_empty() {
-        format!("{status}{latest}")
-    } else {
-        format!("{status}{latest} {}", fields.join(" "))
+/// What a node ended up saying about itself: its status and its latest
+/// observation with the fields that observation carried. Fields only older
+/// observations carried are left out: they are what it said once, not what
+/// it says at the end.
+#[derive(PartialEq)]
+struct Belief<'a> {
+    status: crate::recording::Status,
+    latest: Option<&'a str>,
+    fields: BTreeMap<&'a str, &'a serde_json::Value>,
+}
+
+/// The fields a summary shows even when they are the same on both sides:
+/// they say who leads and how far along a node is.
+const TELLING_FIELDS: [&str; 6] = ["term", "leader", "token", "version", "log_length", "commit_index"];
+
+impl<'a> Belief<'a> {
+    fn of(node: &'a crate::recording::NodeState) -> Belief<'a> {
+        Belief {
+            status: node.status,
+            latest: node.latest.as_ref().map(|(name, _)| name.as_str()),
+            fields: node.current_fields().map(|(k, f)| (k.as_str(), &f.value)).collect(),
+        }
+    }
+
+    /// The fields whose values differ between the two (or that one side
+    /// lacks).
+    fn differing_fields(&self, other: &Belief<'a>) -> BTreeSet<&'a str> {
+        let keys = self.fields.keys().chain(other.fields.keys());
+        keys.filter(|k| self.fields.get(*k) != other.fields.get(*k)).copied().collect()
+    }
+
+    /// In a few words: the status, the latest observation, the telling
+    /// fields and those in `differing`, so two summaries of beliefs that
+    /// differ never read the same.
+    fn summary(&self, differing: &BTreeSet<&str>) -> String {
+        use crate::recording::Status;
+        let status = match self.status {
+            Status::Crashed => "crashed, ",
+            Status::Paused => "paused, ",
+            Status::NotStarted => "not started, ",
+            Status::Up => "",
+        };
+        let mut words = vec![format!("{status}{}", self.latest.unwrap_or("nothing observed"))];
+        for key in TELLING_FIELDS.iter().copied().chain(differing.iter().copied()).collect::<BTreeSet<_>>() {
+            match (self.fields.get(key), differing.contains(key)) {
+                (Some(value), _) => words.push(format!("{key}={}", describe::value(value))),
+                (None, true) => words.push(format!("no {key}")),
+                (None, false) => {}
+            }
+        }
+        words.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use weft_sim::trace::{TraceEvent, TraceKind};
+
+    use super::*;
+    use crate::testing::sample_trace;
+
+    /// The sample trace with `extra` observations of node-2 appended.
+    fn with(extra: &[serde_json::Value]) -> Recording {
+        let mut trace = sample_trace(60);
+        let end = trace.events.last().map_or(SimTime::ZERO, |e| e.time);
+        for obs in extra {
+            let kind = TraceKind::Observe { node: NodeId::new(2), obs: obs.clone() };
+            trace.events.push(TraceEvent { time: end, kind });
+        }
+        Recording::new(trace)
+    }
+
+    #[test]
+    fn the_summary_compares_latest_observations_and_names_the_fields_that_differ() {
+        let parent = with(&[json!({"follows": {"leader": 1, "term": 1, "since": 4}})]);
+        let fork = with(&[json!({"follows": {"leader": 1, "term": 1, "since": 9}})]);
+        let diff = Diff::between(&parent, &fork, "x".into());
+        assert_eq!(
+            diff.nodes,
+            ["node-2: follows leader=1 since=4 term=1 → follows leader=1 since=9 term=1"],
+            "a field outside the usual few is shown when it is what differs"
+        );
+    }
+
+    #[test]
+    fn stale_fields_of_older_observations_are_no_difference() {
+        // Both end as a candidate of term 2; only the parent once followed
+        // a leader. What node-2 says at the end is the same.
+        let parent = with(&[json!({"follows": {"leader": 0}}), json!({"became-candidate": {"term": 2}})]);
+        let fork = with(&[json!({"became-candidate": {"term": 2}})]);
+        let diff = Diff::between(&parent, &fork, "x".into());
+        assert!(diff.nodes.is_empty(), "{:?}", diff.nodes);
+
+        let fork = with(&[json!({"became-candidate": {"term": 3}})]);
+        let diff = Diff::between(&parent, &fork, "x".into());
+        assert_eq!(diff.nodes, ["node-2: became-candidate term=2 → became-candidate term=3"]);
     }
 }

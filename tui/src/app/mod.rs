@@ -282,11 +282,15 @@ impl Explorer {
         self.overlay = Overlay::None;
     }
 
-    /// Shows the scenario picker (the host's scenarios).
+    /// Shows the scenario picker (the host's scenarios), on the scenario
+    /// being explored if it is one of them.
     pub fn open_picker(&mut self) {
         match &self.host {
             Some(host) => {
-                self.picker = Some(Picker { entries: host.scenarios(), selected: 0 });
+                let entries = host.scenarios();
+                let current = self.runs.first().and_then(|r| r.scenario.as_deref());
+                let selected = entries.iter().position(|e| Some(e.name.as_str()) == current).unwrap_or(0);
+                self.picker = Some(Picker { entries, selected });
                 self.playing = false;
             }
             None => self.status = Some("no scenario library here: this explorer only reads a trace".into()),

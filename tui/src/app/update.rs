@@ -63,8 +63,13 @@ impl Explorer {
                     self.overlay = Overlay::None;
                 }
             }
-            Action::ScrollDown => self.help_scroll = self.help_scroll.saturating_add(1),
-            Action::ScrollUp => self.help_scroll = self.help_scroll.saturating_sub(1),
+            // Within the help's length, so that ↑ after many ↓ moves at once.
+            Action::ScrollDown | Action::ScrollUp => {
+                let limit = view::help_scroll_limit(self, self.size);
+                let at = self.help_scroll.min(limit);
+                self.help_scroll =
+                    if action == Action::ScrollDown { (at + 1).min(limit) } else { at.saturating_sub(1) };
+            }
             Action::Confirm => {
                 if let Some(text) = self.typing.take() {
                     self.query = text;
@@ -129,10 +134,15 @@ impl Explorer {
             Action::PageBack => self.move_by(-(self.page() as i64)),
             Action::GoStart => self.seek(0),
             Action::GoEnd => self.seek(usize::MAX),
-            Action::NextFault => self.jump_mark(true, |m| matches!(m, Mark::Fault), "fault"),
-            Action::PrevFault => self.jump_mark(false, |m| matches!(m, Mark::Fault), "fault"),
-            Action::NextViolation => self.jump_mark(true, |m| matches!(m, Mark::Violation(_)), "violation"),
-            Action::PrevViolation => self.jump_mark(false, |m| matches!(m, Mark::Violation(_)), "violation"),
+            Action::NextFault | Action::PrevFault => {
+                self.jump_mark(action == Action::NextFault, |m| matches!(m, Mark::Fault), "fault");
+            }
+            Action::NextViolation | Action::PrevViolation => {
+                let forward = action == Action::NextViolation;
+                if self.jump_mark(forward, |m| matches!(m, Mark::Violation(_)), "violation") {
+                    self.name_violations();
+                }
+            }
             Action::NextNodeMessage => self.jump_node_message(true),
             Action::PrevNodeMessage => self.jump_node_message(false),
         }
@@ -184,17 +194,30 @@ impl Explorer {
     }
 
     fn click(&mut self, kind: MouseEventKind, column: u16, row: u16) {
+        // The picker covers the screen: the wheel and clicks choose there,
+        // never move the run behind it.
+        if let Some(picker) = &mut self.picker {
+            match kind {
+                MouseEventKind::ScrollDown => return self.act_in_picker(Action::NextNode),
+                MouseEventKind::ScrollUp => return self.act_in_picker(Action::PrevNode),
+                MouseEventKind::Down(MouseButton::Left) => {
+                    if let Some(i) = view::picker_row_at(self.size, picker, row) {
+                        picker.selected = i;
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
         match kind {
+            MouseEventKind::ScrollDown if self.overlay == Overlay::Help => {
+                return self.act(Action::ScrollDown);
+            }
+            MouseEventKind::ScrollUp if self.overlay == Overlay::Help => return self.act(Action::ScrollUp),
             MouseEventKind::ScrollDown => return self.move_by(1),
             MouseEventKind::ScrollUp => return self.move_by(-1),
             MouseEventKind::Down(MouseButton::Left) => {}
             _ => return,
-        }
-        if let Some(picker) = &mut self.picker {
-            if let Some(i) = view::picker_row_at(self.size, picker, row) {
-                picker.selected = i;
-            }
-            return;
         }
         match view::hit(self, column, row) {
             Some(view::Hit::Node(node)) => self.selected = node,
@@ -219,18 +242,39 @@ impl Explorer {
         }
     }
 
-    fn jump_mark(&mut self, forward: bool, wanted: impl Fn(&Mark) -> bool, what: &str) {
-        let Some(run) = self.runs.last_mut() else { return };
+    /// Moves to the next (or previous) mark `wanted` accepts; says so and
+    /// returns false if there is none.
+    fn jump_mark(&mut self, forward: bool, wanted: impl Fn(&Mark) -> bool, what: &str) -> bool {
+        let Some(run) = self.runs.last_mut() else { return false };
         let cursor = run.cursor;
         let marks = run.recording.marks.iter().filter(|(_, m)| wanted(m)).map(|(i, _)| *i);
         let target =
             if forward { marks.filter(|i| *i > cursor).min() } else { marks.filter(|i| *i < cursor).max() };
         match target {
-            Some(event) => run.seek(event),
+            Some(event) => {
+                run.seek(event);
+                true
+            }
             None => {
                 let side = if forward { "after" } else { "before" };
                 self.status = Some(format!("no {what} {side} this event"));
+                false
             }
+        }
+    }
+
+    /// Names the violations marked at the cursor's event in the status
+    /// line: `‼ property: message`.
+    fn name_violations(&mut self) {
+        let Some(run) = self.run() else { return };
+        let here: Vec<String> = run
+            .recording
+            .violations()
+            .filter(|(i, _)| *i == run.cursor)
+            .map(|(_, v)| format!("{} {}: {}", describe::glyph::VIOLATION, v.property, v.message))
+            .collect();
+        if !here.is_empty() {
+            self.status = Some(here.join("; "));
         }
     }
 
@@ -324,12 +368,15 @@ impl Explorer {
     }
 
     /// Re-runs the current run's scenario and seed with one more fault at
-    /// the cursor, and shows the new run over the old one.
+    /// the cursor's time, and shows the new run over the old one. (The
+    /// fault fires after every event of that moment, not just after the
+    /// cursor's: a run handles a moment whole before a planned fault.)
     fn fork(&mut self, kind: ForkKind) {
         let Some(run) = self.runs.last() else { return };
         let Some(scenario) = run.scenario.clone() else {
+            // The command first: on a narrow terminal the end is what gets cut.
             self.status = Some(format!(
-                "forking needs the scenario, and this trace came from a file: try `weft explore {} --seed {}`",
+                "to fork, run `weft explore {} --seed {}` (a trace file cannot re-run)",
                 run.recording.trace.header.scenario, run.recording.trace.header.seed
             ));
             return;

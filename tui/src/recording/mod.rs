@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use weft_sim::trace::{Trace, TraceKind, Violation};
 use weft_sim::{NodeId, SimTime};
 
-pub use world::{LinkState, NodeState, Status, World};
+pub use world::{Field, LinkState, NodeState, Status, World};
 
 /// How many events apart the snapshots are, at least: a seek applies at
 /// most this many events to a cloned snapshot.

@@ -6,6 +6,12 @@
 //! `{"became-leader": {"term": 3}}` sets that node's `term` field to 3 and its
 //! latest observation to `became-leader`. That is the point of observations:
 //! a node says what it wants the world to know, and tools read only that.
+//!
+//! A field keeps the observation that last carried it and when. Only the
+//! latest observation's fields are what the node says *now*: a `leader`
+//! field from an old `follows` is what it said then, and may be long stale
+//! (it has since become a candidate, say, and no observation of a candidate
+//! names a leader). The inspector shows the two apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,9 +57,9 @@ pub enum LinkState {
 pub struct NodeState {
     /// Running, crashed or paused.
     pub status: Status,
-    /// Every field any of its observations carried, the latest value of
-    /// each: `term`, `leader`, `log_length`...
-    pub fields: BTreeMap<String, Value>,
+    /// Every field any of its observations carried (`term`, `leader`,
+    /// `log_length`...), each with the observation that last carried it.
+    pub fields: BTreeMap<String, Field>,
     /// Its latest observation's name (`became-leader`) and when it was made.
     pub latest: Option<(String, SimTime)>,
     /// Whether a slow-node fault is in effect on it.
@@ -62,6 +68,39 @@ pub struct NodeState {
     pub clock: Option<String>,
     /// Its traffic and activity so far.
     pub counts: NodeCounts,
+}
+
+/// The last value a node's observations gave a field, and which observation
+/// said it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The value.
+    pub value: Value,
+    /// The observation that carried it (`follows`).
+    pub observation: String,
+    /// When.
+    pub at: SimTime,
+    /// Which of the node's observations it was, counting from 1: the field
+    /// is current when this is the node's latest observation.
+    pub number: u64,
+}
+
+impl NodeState {
+    /// Whether `field` came with the node's latest observation: what the
+    /// node says now, not what it said once.
+    pub fn is_current(&self, field: &Field) -> bool {
+        field.number == self.counts.observations
+    }
+
+    /// The fields its latest observation carried.
+    pub fn current_fields(&self) -> impl Iterator<Item = (&String, &Field)> {
+        self.fields.iter().filter(|(_, f)| self.is_current(f))
+    }
+
+    /// The fields only earlier observations carried: what it said then.
+    pub fn earlier_fields(&self) -> impl Iterator<Item = (&String, &Field)> {
+        self.fields.iter().filter(|(_, f)| !self.is_current(f))
+    }
 }
 
 /// How much a node has done, counted from the trace.
@@ -145,11 +184,13 @@ impl World {
                 let time = event.time;
                 if let Some(state) = self.nodes.get_mut(node.index()) {
                     state.counts.observations += 1;
+                    let number = state.counts.observations;
                     let (name, fields) = observation_parts(obs);
-                    state.latest = Some((name, time));
                     for (key, value) in fields {
-                        state.fields.insert(key, value);
+                        let field = Field { value, observation: name.clone(), at: time, number };
+                        state.fields.insert(key, field);
                     }
+                    state.latest = Some((name, time));
                 }
             }
         }
@@ -297,10 +338,35 @@ mod tests {
         world.apply(&at(9, TraceKind::Observe { node: n(1), obs: json!({"became-leader": {"term": 2}}) }));
         let node = &world.nodes[1];
         assert_eq!(node.status, Status::Up);
-        assert_eq!(node.fields.get("term"), Some(&json!(2)));
+        assert_eq!(node.fields.get("term").map(|f| &f.value), Some(&json!(2)));
         assert_eq!(node.latest, Some(("became-leader".to_string(), SimTime::from_millis(9))));
         assert_eq!(node.counts.observations, 2);
         assert_eq!(world.nodes[0].status, Status::NotStarted);
+    }
+
+    #[test]
+    fn fields_an_older_observation_carried_are_not_current() {
+        let mut world = World::new(1);
+        let observe = |ms, obs| at(ms, TraceKind::Observe { node: n(0), obs });
+        world.apply(&observe(5, json!({"follows": {"leader": 4, "term": 1}})));
+        world.apply(&observe(9, json!({"voted": {"candidate": 2, "term": 2}})));
+        world.apply(&observe(12, json!({"became-candidate": {"term": 3}})));
+        let node = &world.nodes[0];
+        let current: Vec<&str> = node.current_fields().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(current, ["term"], "only the candidacy speaks for now");
+        let term = &node.fields["term"];
+        assert_eq!((term.value.clone(), term.at), (json!(3), SimTime::from_millis(12)));
+        let earlier: Vec<(&str, &str, SimTime)> =
+            node.earlier_fields().map(|(k, f)| (k.as_str(), f.observation.as_str(), f.at)).collect();
+        assert_eq!(
+            earlier,
+            [("candidate", "voted", SimTime::from_millis(9)), ("leader", "follows", SimTime::from_millis(5)),],
+            "each older field says which observation carried it, and when"
+        );
+        // An observation without fields makes every field an earlier one.
+        world.apply(&observe(20, json!("stepped-down")));
+        assert_eq!(world.nodes[0].current_fields().count(), 0);
+        assert_eq!(world.nodes[0].earlier_fields().count(), 3);
     }
 
     #[test]

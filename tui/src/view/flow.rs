@@ -3,8 +3,9 @@
 //! One column per node, time running down, one row per event; the cursor's
 //! event is the centre row. A send is a dot on the sender's line with a
 //! dashed lead toward the receiver; its delivery, rows later, is a solid
-//! arrow from sender to receiver; a drop ends in a cross and says why. When
-//! the cursor is on one end of a message, the gutter marks the other end.
+//! arrow from sender to receiver; a drop ends in a cross and says why. Both
+//! ends carry the message's id (`#12`), and when the cursor is on one end,
+//! the gutter marks the other.
 //! Lifelines show each node's state: solid while up, dotted while paused,
 //! blank while crashed.
 
@@ -187,15 +188,17 @@ fn lifelines(g: &Geometry, world: &World, theme: Theme, buf: &mut Buffer, y: u16
 }
 
 /// What the flow writes beside an event: the message, timer, fault or
-/// observation, without the node names the columns already show.
+/// observation, without the node names the columns already show. A
+/// message's row starts with its id, `#12`, as in the log: the send and
+/// the delivery (or drop) rows with the same id are one message.
 fn label(run: &Run, names: Names<'_>, event: &TraceEvent) -> String {
     let body = |id: u64| run.recording.message_body(id).map(describe::value).unwrap_or_default();
     match &event.kind {
         TraceKind::Start { .. } => "start".into(),
-        TraceKind::Send { msg, .. } => describe::value(msg),
-        TraceKind::Duplicate { copy, .. } => format!("duplicate: {}", body(*copy)),
-        TraceKind::Deliver { id, .. } => body(*id),
-        TraceKind::Drop { id, reason, .. } => format!("lost ({}): {}", reason.as_str(), body(*id)),
+        TraceKind::Send { id, msg, .. } => format!("#{id} {}", describe::value(msg)),
+        TraceKind::Duplicate { id, copy } => format!("#{copy} copies #{id}: {}", body(*copy)),
+        TraceKind::Deliver { id, .. } => format!("#{id} {}", body(*id)),
+        TraceKind::Drop { id, reason, .. } => format!("#{id} lost ({}): {}", reason.as_str(), body(*id)),
         TraceKind::Timer { timer, .. } => describe::value(timer),
         TraceKind::Fault { fault } => describe::fault_text(names, fault),
         TraceKind::Observe { obs, .. } => describe::value(obs),

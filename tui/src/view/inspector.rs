@@ -1,6 +1,12 @@
 //! The inspector: what the selected node has said about itself up to the
-//! cursor (the latest value of every field of its observations), its state,
-//! its traffic, and its links that are not healthy.
+//! cursor, its state, its traffic, and its links that are not healthy.
+//!
+//! What a node says *now* is its latest observation and the fields that
+//! observation carried. Fields only older observations carried are shown
+//! last, dimmed and, so as not to rely on colour, each followed by the
+//! observation that said it and when: `leader 4 (follows at 0.180000s)`. They
+//! may be stale: a node that followed node-4 and then became a candidate
+//! does not follow node-4 any more.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Rect};
@@ -45,12 +51,26 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
         None => lines.push(Line::styled("nothing observed yet", theme.dim())),
     }
     let key_width = state.fields.keys().map(|k| k.chars().count()).max().unwrap_or(0).min(14);
-    for (key, value) in &state.fields {
+    for (key, field) in state.current_fields() {
         lines.push(Line::from(vec![
             Span::styled(format!("{key:<key_width$} "), theme.dim()),
-            Span::styled(describe::value(value), theme.text()),
+            Span::styled(describe::value(&field.value), theme.text()),
         ]));
     }
+    let mut earlier: Vec<Line<'_>> = state
+        .earlier_fields()
+        .map(|(key, field)| {
+            Line::styled(
+                format!(
+                    "{key:<key_width$} {}  ({} at {})",
+                    describe::value(&field.value),
+                    field.observation,
+                    describe::time(field.at)
+                ),
+                theme.dim(),
+            )
+        })
+        .collect();
     let c = state.counts;
     lines.push(Line::styled(
         format!(
@@ -77,6 +97,9 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
             theme.link(state),
         ));
     }
+    // Older fields last: they matter least, and are the first a short pane
+    // cuts.
+    lines.append(&mut earlier);
     Paragraph::new(lines).wrap(Wrap { trim: false }).render_in(area.inner(Margin::new(1, 1)), buf);
 }
 

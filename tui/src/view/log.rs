@@ -1,8 +1,11 @@
 //! The event log: every event around the cursor in words, filtered by node
-//! and kind, the cursor's event highlighted.
+//! and kind, the cursor's event highlighted. A property violation gets a
+//! line of its own, `‼ property: message`, under the event it is marked at.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Rect};
+
+use weft_sim::trace::Violation;
 
 use super::{Hit, pane_block, put};
 use crate::app::{Explorer, Run};
@@ -13,9 +16,48 @@ use crate::keys::Pane;
 /// giving up (so a filter that matches nothing costs a bounded scan).
 const SCAN_LIMIT: usize = 100_000;
 
+/// A row of the log.
+enum Row<'a> {
+    /// An event, by index.
+    Event(usize),
+    /// A violation marked at this event.
+    Violation(usize, &'a Violation),
+}
+
+impl Row<'_> {
+    fn event(&self) -> usize {
+        match self {
+            Row::Event(i) | Row::Violation(i, _) => *i,
+        }
+    }
+}
+
+/// The rows the log shows, in order: up to `rows` of them, the events
+/// passing the filter, each followed by the violations marked at it, with
+/// the cursor's event (or the place it would be) in the middle.
+fn shown<'r>(explorer: &Explorer, run: &'r Run, rows: usize) -> Vec<Row<'r>> {
+    let events = shown_events(explorer, run, rows);
+    let mut violations = run.recording.violations().peekable();
+    let mut shown = Vec::with_capacity(rows);
+    for index in events {
+        while violations.next_if(|(at, _)| *at < index).is_some() {}
+        shown.push(Row::Event(index));
+        while let Some((at, violation)) = violations.next_if(|(at, _)| *at == index) {
+            shown.push(Row::Violation(at, violation));
+        }
+    }
+    // Violation rows push later events down: keep the cursor's row in the
+    // middle, then fill the pane.
+    let cursor_row = shown.iter().position(|r| r.event() >= run.cursor).unwrap_or(shown.len());
+    let surplus = cursor_row.saturating_sub(rows / 2).min(shown.len().saturating_sub(rows));
+    shown.drain(..surplus);
+    shown.truncate(rows);
+    shown
+}
+
 /// The events the log shows, in order: up to `rows` events passing the
 /// filter, with the cursor's event (or the place it would be) in the middle.
-fn shown(explorer: &Explorer, run: &Run, rows: usize) -> Vec<usize> {
+fn shown_events(explorer: &Explorer, run: &Run, rows: usize) -> Vec<usize> {
     let recording = &run.recording;
     let events = &recording.trace.events;
     let admits = |i: &usize| explorer.filter.kind.admits(&events[*i].kind);
@@ -57,8 +99,28 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
     super::RenderIn::render_in(pane_block(explorer, Pane::Log, title), area, buf);
     let inner = area.inner(Margin::new(1, 1));
     let recording = &run.recording;
-    for (row, index) in shown(explorer, run, usize::from(inner.height)).into_iter().enumerate() {
+    let rows = shown(explorer, run, usize::from(inner.height));
+    if rows.is_empty() {
+        let hint =
+            if explorer.filter.node_only { "o: every node's, k: another kind" } else { "k: another kind" };
+        put(buf, inner, inner.x, inner.y, &format!("no events match ({hint})"), theme.dim());
+    }
+    for (row, shown) in rows.into_iter().enumerate() {
         let y = inner.y + row as u16;
+        let index = match shown {
+            Row::Event(index) => index,
+            Row::Violation(_, violation) => {
+                let line = format!(
+                    "{:>6} {} {}: {}",
+                    "",
+                    describe::glyph::VIOLATION,
+                    violation.property,
+                    violation.message
+                );
+                put(buf, inner, inner.x, y, &line, theme.violation());
+                continue;
+            }
+        };
         let event = &recording.trace.events[index];
         let style = theme.event(&event.kind);
         let line = format!(
@@ -79,5 +141,5 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
 pub(super) fn hit(explorer: &Explorer, run: &Run, area: Rect, y: u16) -> Option<Hit> {
     let inner = area.inner(Margin::new(1, 1));
     let row = usize::from(y.checked_sub(inner.y)?);
-    shown(explorer, run, usize::from(inner.height)).get(row).map(|i| Hit::Event(*i))
+    shown(explorer, run, usize::from(inner.height)).get(row).map(|r| Hit::Event(r.event()))
 }

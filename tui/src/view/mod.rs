@@ -132,42 +132,127 @@ pub fn render(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// One part of a line that may not fit: its forms, longest first (an
+/// empty last form lets it go altogether), its style, and its rank: when
+/// the line is too wide, the lowest-ranked part that can still shrink
+/// shrinks first.
+struct Part {
+    forms: Vec<String>,
+    style: Style,
+    rank: u8,
+}
+
+impl Part {
+    fn new(rank: u8, style: Style, forms: impl IntoIterator<Item = String>) -> Part {
+        Part { forms: forms.into_iter().collect(), style, rank }
+    }
+}
+
+/// The parts in the longest forms that fit in `width` columns together,
+/// the non-empty ones joined by `separator`; the highest-ranked parts keep
+/// their longest forms longest.
+fn fit(parts: &[Part], separator: &str, width: u16) -> Line<'static> {
+    let mut chosen = vec![0usize; parts.len()];
+    let form = |chosen: &[usize], i: usize| parts[i].forms.get(chosen[i]).map_or("", String::as_str);
+    let width_of = |chosen: &[usize]| {
+        let shown: Vec<&str> = (0..parts.len()).map(|i| form(chosen, i)).filter(|f| !f.is_empty()).collect();
+        let text: usize = shown.iter().map(|f| Span::raw(*f).width()).sum();
+        text + Span::raw(separator).width() * shown.len().saturating_sub(1)
+    };
+    while width_of(&chosen) > usize::from(width) {
+        let shrinkable = (0..parts.len()).filter(|i| chosen[*i] + 1 < parts[*i].forms.len());
+        // The lowest rank shrinks first; among equals, the later part.
+        let Some(i) = shrinkable.min_by_key(|i| (parts[*i].rank, usize::MAX - i)) else { break };
+        chosen[i] += 1;
+    }
+    // Shrinking one part may have made room for a longer form of one that
+    // shrank before it: grow them back, highest rank first.
+    let mut by_rank: Vec<usize> = (0..parts.len()).collect();
+    by_rank.sort_by_key(|i| std::cmp::Reverse(parts[*i].rank));
+    for i in by_rank {
+        while chosen[i] > 0 {
+            chosen[i] -= 1;
+            if width_of(&chosen) > usize::from(width) {
+                chosen[i] += 1;
+                break;
+            }
+        }
+    }
+    let mut spans = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let text = form(&chosen, i);
+        if text.is_empty() {
+            continue;
+        }
+        if !spans.is_empty() && !separator.is_empty() {
+            spans.push(Span::styled(separator.to_string(), part.style));
+        }
+        spans.push(Span::styled(text.to_string(), part.style));
+    }
+    Line::from(spans)
+}
+
+/// The header: the scenario, seed, play state, event, time, and (as room
+/// allows, most important last to go) a note when the run was cut short,
+/// the fork's fault, and the violations.
 fn header(explorer: &Explorer, run: &crate::app::Run, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(header_line(explorer, run, area.width)).render_in(area, buf);
+}
+
+fn header_line(explorer: &Explorer, run: &crate::app::Run, width: u16) -> Line<'static> {
     let theme = explorer.theme;
     let trace = &run.recording.trace;
     let play = if explorer.playing { "▶" } else { "‖" };
-    let mut position = format!(
-        "{play} {}/s · event {}/{} · {}",
-        explorer.speed(),
-        (run.cursor + 1).min(run.recording.len()),
-        run.recording.len(),
-        describe::time(run.time())
-    );
-    // A collector may have kept only the start of a huge run.
-    if trace.footer.events > run.recording.len() as u64 {
-        position.push_str(&format!(" (first {} of {} events)", run.recording.len(), trace.footer.events));
-    }
-    let mut spans = vec![
-        Span::styled(format!(" {} ", trace.header.scenario), theme.title()),
-        Span::styled(format!("seed {} · ", trace.header.seed), theme.text()),
-        Span::styled(position, theme.text()),
+    let (event, events) = ((run.cursor + 1).min(run.recording.len()), run.recording.len());
+    let time = describe::time(run.time());
+    let mut parts = vec![
+        Part::new(9, theme.title(), [format!(" {} ", trace.header.scenario)]),
+        Part::new(1, theme.text(), [format!("seed {} · ", trace.header.seed), String::new()]),
+        Part::new(2, theme.text(), [format!("{play} {}/s · ", explorer.speed()), format!("{play} ")]),
+        Part::new(
+            8,
+            theme.text(),
+            [format!("event {event}/{events} · {time}"), format!("{event}/{events} {time}")],
+        ),
     ];
+    // A collector may have kept only the start of a huge run.
+    if trace.footer.events > events as u64 {
+        let all = trace.footer.events;
+        parts.push(Part::new(
+            6,
+            theme.text(),
+            [
+                format!(" (first {events} of {all} events)"),
+                format!(" (first {events} of {all})"),
+                format!(" (first of {all})"),
+            ],
+        ));
+    }
     if let Some(last) = run.forks.last() {
         let names = describe::Names(&trace.header);
-        spans.push(Span::styled(
-            format!(" · fork {}: {}", run.forks.len(), last.describe(names)),
+        let n = run.forks.len();
+        let what = last.describe(names);
+        let short = what.rsplit_once(" at ").map_or(what.as_str(), |(w, _)| w).to_string();
+        parts.push(Part::new(
+            5,
             theme.fault(),
+            [format!(" · fork {n}: {what}"), format!(" · fork {n}: {short}"), format!(" · fork {n}")],
         ));
     }
-    if !trace.footer.violations.is_empty() {
-        spans.push(Span::styled(
-            format!(" · {} {} violated", describe::glyph::VIOLATION, trace.footer.violations.len()),
+    let violated = trace.footer.violations.len();
+    if violated > 0 {
+        let glyph = describe::glyph::VIOLATION;
+        parts.push(Part::new(
+            7,
             theme.violation(),
+            [format!(" · {glyph} {violated} violated"), format!(" · {glyph} {violated}")],
         ));
     }
-    Paragraph::new(Line::from(spans)).render_in(area, buf);
+    fit(&parts, "", width)
 }
 
+/// The status line: the search being typed, or what the last key did, or
+/// as many key hints as fit (help and quit always).
 fn status_line(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
     let theme = explorer.theme;
     let line = if let Some(text) = &explorer.typing {
@@ -179,10 +264,21 @@ fn status_line(explorer: &Explorer, area: Rect, buf: &mut Buffer) {
     } else if let Some(status) = &explorer.status {
         Line::styled(status.clone(), theme.title())
     } else {
-        Line::styled(
-            "?: help · space: play · ←/→: step · f/v: next fault/violation · ]/[: node · c/r/p/x/u: fork · q: quit",
-            theme.dim(),
-        )
+        let hint = |rank, forms: &[&str]| {
+            let forms = forms.iter().map(|f| f.to_string()).chain([String::new()]);
+            Part::new(rank, theme.dim(), forms)
+        };
+        let always = |text: &str| Part::new(9, theme.dim(), [text.to_string()]);
+        let parts = [
+            always("?: help"),
+            hint(4, &["space: play"]),
+            hint(7, &["←/→: step"]),
+            hint(5, &["f/v: next fault/violation", "f/v: fault/violation"]),
+            hint(3, &["]/[: node"]),
+            hint(6, &["c/r/p/x/u: fork"]),
+            always("q: quit"),
+        ];
+        fit(&parts, " · ", area.width)
     };
     Paragraph::new(line).render_in(area, buf);
 }
@@ -255,6 +351,11 @@ pub fn hit(explorer: &Explorer, x: u16, y: u16) -> Option<Hit> {
         return timeline::hit(run, areas.timeline, x);
     }
     None
+}
+
+/// The furthest the help scrolls on a screen of `size` (columns, rows).
+pub fn help_scroll_limit(explorer: &Explorer, size: (u16, u16)) -> u16 {
+    overlay::help_scroll_limit(explorer, Rect::new(0, 0, size.0, size.1))
 }
 
 /// Which picker entry is at screen row `y`, if any.

@@ -109,31 +109,7 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
         });
     canvas.render_in(inner, buf);
 
-    // Glyphs on links that are not healthy, and the messages in flight.
-    for (a, b, state) in &links {
-        let (Some(&pa), Some(&pb)) = (cells.get(a.index()), cells.get(b.index())) else { continue };
-        let toward = match state {
-            LinkState::Healthy => continue,
-            // Near the node that stops hearing.
-            LinkState::CutOneWay { from } if from == a => 0.7,
-            LinkState::CutOneWay { .. } => 0.3,
-            _ => 0.5,
-        };
-        let (x, y) = (pa.0 + (pb.0 - pa.0) * toward, pa.1 + (pb.1 - pa.1) * toward);
-        put(
-            buf,
-            inner,
-            inner.x + x.round() as u16,
-            inner.y + y.round() as u16,
-            &link_glyph(*state).to_string(),
-            theme.link(*state),
-        );
-    }
-    for (x, y) in flights {
-        put(buf, inner, inner.x + x.round() as u16, inner.y + y.round() as u16, "•", theme.send());
-    }
-
-    // The nodes, the selected one last so that it is on top.
+    // Where the node labels go: a link's glyph must not sit under one.
     let names = Names(&recording.trace.header);
     let labelled = recording.node_count() <= MAX_LABELS;
     // As much of each name as the ring has room for between neighbours.
@@ -142,15 +118,57 @@ pub(super) fn render(explorer: &Explorer, run: &Run, area: Rect, buf: &mut Buffe
     let room = (perimeter / recording.node_count().max(1) as f64 - 2.0).clamp(2.0, 8.0) as usize;
     let mut order: Vec<usize> = (0..cells.len()).filter(|i| *i != explorer.selected.index()).collect();
     order.push(explorer.selected.index());
-    for i in order {
-        let Some(&(x, y)) = cells.get(i) else { continue };
-        let node = NodeId::new(i as u32);
-        let status = world.nodes.get(i).map(|n| n.status).unwrap_or_default();
-        let (mark, _) = status_words(status);
-        let label = if labelled { format!("{mark}{}", names.short(node, room)) } else { mark.to_string() };
-        let start = (x.round() as u16).saturating_sub(label.chars().count() as u16 / 2);
-        let style = if node == explorer.selected { theme.selected() } else { theme.status(status) };
-        put(buf, inner, inner.x + start, inner.y + y.round() as u16, &label, style);
+    let labels: Vec<(NodeId, u16, u16, String, Style)> = order
+        .into_iter()
+        .filter_map(|i| {
+            let &(x, y) = cells.get(i)?;
+            let node = NodeId::new(i as u32);
+            let status = world.nodes.get(i).map(|n| n.status).unwrap_or_default();
+            let (mark, _) = status_words(status);
+            let label =
+                if labelled { format!("{mark}{}", names.short(node, room)) } else { mark.to_string() };
+            let start = (x.round() as u16).saturating_sub(label.chars().count() as u16 / 2);
+            let style = if node == explorer.selected { theme.selected() } else { theme.status(status) };
+            Some((node, inner.x + start, inner.y + y.round() as u16, label, style))
+        })
+        .collect();
+    let under_a_label = |x: u16, y: u16| {
+        labels
+            .iter()
+            .any(|(_, lx, ly, label, _)| *ly == y && x >= *lx && x < lx + label.chars().count() as u16)
+    };
+
+    // The messages in flight, then the glyphs of links that are not
+    // healthy over them (a dot says a message is on its way; the glyph
+    // says why it may never arrive), then the nodes.
+    for (x, y) in flights {
+        put(buf, inner, inner.x + x.round() as u16, inner.y + y.round() as u16, "•", theme.send());
+    }
+    for (a, b, state) in &links {
+        let (Some(&pa), Some(&pb)) = (cells.get(a.index()), cells.get(b.index())) else { continue };
+        let toward: f64 = match state {
+            LinkState::Healthy => continue,
+            // Near the node that stops hearing.
+            LinkState::CutOneWay { from } if from == a => 0.7,
+            LinkState::CutOneWay { .. } => 0.3,
+            _ => 0.5,
+        };
+        // The preferred place, else the nearest along the link that no
+        // label covers (on a small pane a name can span the middle).
+        let place = |t: f64| {
+            let (x, y) = (pa.0 + (pb.0 - pa.0) * t, pa.1 + (pb.1 - pa.1) * t);
+            (inner.x + x.round() as u16, inner.y + y.round() as u16)
+        };
+        let nudges = [0.0, 0.1, -0.1, 0.2, -0.2, 0.3, -0.3];
+        let spots = nudges.iter().map(|d| place((toward + d).clamp(0.1, 0.9)));
+        let spots: Vec<(u16, u16)> = spots.collect();
+        let (x, y) = spots.iter().copied().find(|(x, y)| !under_a_label(*x, *y)).unwrap_or(spots[0]);
+        put(buf, inner, x, y, &link_glyph(*state).to_string(), theme.link(*state));
+    }
+
+    // The nodes, the selected one last so that it is on top.
+    for (_, x, y, label, style) in &labels {
+        put(buf, inner, *x, *y, label, *style);
     }
 }
 

@@ -358,3 +358,128 @@ fn ctrl_c_quits_from_anywhere() {
         assert_eq!(explorer.runs().len(), 1, "setup {i}: Ctrl-C does not fork (c is crash)");
     }
 }
+
+fn with_host() -> (Explorer, std::rc::Rc<std::cell::RefCell<Vec<Asked>>>) {
+    let host = FakeHost::default();
+    let asked = host.asked.clone();
+    let mut explorer = Explorer::new(Theme::plain()).with_host(Box::new(host));
+    explorer.open(sample_trace(600), Some("sample".into()));
+    (explorer, asked)
+}
+
+#[test]
+fn d_reopens_a_forks_summary_and_esc_closes_it() {
+    let (mut explorer, _) = with_host();
+    press(&mut explorer, "d");
+    assert_eq!(explorer.overlay, Overlay::None);
+    assert!(explorer.status.as_deref().is_some_and(|s| s.contains("not a fork")));
+    press(&mut explorer, "lllc");
+    assert_eq!(explorer.overlay, Overlay::Diff, "a fork opens on its summary");
+    explorer.update(key(KeyCode::Esc));
+    assert_eq!(explorer.overlay, Overlay::None);
+    assert!(!explorer.should_quit());
+    press(&mut explorer, "d");
+    assert_eq!(explorer.overlay, Overlay::Diff);
+    press(&mut explorer, "z");
+    assert_eq!(explorer.overlay, Overlay::None, "a key with no other use closes it too");
+}
+
+#[test]
+fn r_restarts_the_selected_node_and_u_heals_the_network() {
+    let (mut explorer, asked) = with_host();
+    press(&mut explorer, "ll[r");
+    let at = explorer.run().expect("run").time();
+    let last = || asked.borrow().last().and_then(|a| a.2.last().cloned()).expect("the host was asked");
+    assert_eq!(last(), ForkFault { at, kind: ForkKind::Restart(NodeId::new(2)) });
+    press(&mut explorer, "lu");
+    assert_eq!(last().kind, ForkKind::Heal);
+    assert_eq!(explorer.runs().len(), 3);
+}
+
+#[test]
+fn page_keys_move_a_third_of_the_screen() {
+    let mut explorer = opened();
+    explorer.update(Input::Resize(80, 30));
+    explorer.update(key(KeyCode::PageDown));
+    assert_eq!(cursor(&explorer), 10);
+    explorer.update(key(KeyCode::PageDown));
+    explorer.update(key(KeyCode::PageUp));
+    assert_eq!(cursor(&explorer), 10);
+    explorer.update(key(KeyCode::PageUp));
+    explorer.update(key(KeyCode::PageUp));
+    assert_eq!(cursor(&explorer), 0, "no page before the start");
+}
+
+#[test]
+fn help_scrolling_stops_at_the_end_so_up_moves_at_once() {
+    let mut explorer = opened();
+    explorer.update(Input::Resize(80, 24));
+    press(&mut explorer, "?");
+    for _ in 0..200 {
+        press(&mut explorer, "j");
+    }
+    let end = explorer.help_scroll;
+    assert!(end > 0 && end < 200, "the help is longer than a screen, and shorter than 200 rows: {end}");
+    assert_eq!(end, crate::view::help_scroll_limit(&explorer, (80, 24)));
+    press(&mut explorer, "k");
+    assert_eq!(explorer.help_scroll, end - 1, "one ↑ after scrolling past the end moves up");
+    explorer.update(key(KeyCode::Up));
+    assert_eq!(explorer.help_scroll, end - 2);
+}
+
+#[test]
+fn clicking_a_node_in_the_topology_selects_it() {
+    let mut explorer = opened();
+    explorer.update(Input::Resize(80, 24));
+    let areas = crate::view::layout(ratatui::layout::Rect::new(0, 0, 80, 24));
+    let topology = areas.topology;
+    let cell = (topology.top()..topology.bottom())
+        .flat_map(|y| (topology.left()..topology.right()).map(move |x| (x, y)))
+        .find(|(x, y)| crate::view::hit(&explorer, *x, *y) == Some(crate::view::Hit::Node(NodeId::new(2))));
+    let (x, y) = cell.expect("node-2 is somewhere in the topology");
+    explorer.update(Input::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(explorer.selected, NodeId::new(2));
+    assert_eq!(cursor(&explorer), 0, "a click on a node does not move the cursor");
+}
+
+#[test]
+fn the_wheel_in_the_picker_chooses_and_leaves_the_run_alone() {
+    let (mut explorer, _) = with_host();
+    press(&mut explorer, "lls");
+    let wheel = |kind| Input::Mouse(MouseEvent { kind, column: 10, row: 5, modifiers: KeyModifiers::NONE });
+    explorer.update(wheel(MouseEventKind::ScrollDown));
+    assert_eq!(explorer.picker().map(|p| p.selected), Some(1));
+    explorer.update(wheel(MouseEventKind::ScrollUp));
+    explorer.update(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(explorer.picker().map(|p| p.selected), Some(1), "it wraps like ↑");
+    assert_eq!(cursor(&explorer), 2, "the run behind the picker did not move");
+}
+
+#[test]
+fn the_picker_reopens_on_the_scenario_being_explored() {
+    let (mut explorer, _) = with_host();
+    press(&mut explorer, "s");
+    assert_eq!(explorer.picker().map(|p| p.selected), Some(0), "sample is not offered: the first");
+    explorer.update(key(KeyCode::Down));
+    explorer.update(key(KeyCode::Enter));
+    assert_eq!(explorer.run().and_then(|r| r.scenario.clone()), Some("beta".into()));
+    press(&mut explorer, "s");
+    assert_eq!(explorer.picker().map(|p| p.selected), Some(1), "on beta");
+}
+
+#[test]
+fn jumping_to_a_violation_names_it_in_the_status() {
+    let mut explorer = opened();
+    press(&mut explorer, "v");
+    let status = explorer.status.clone().unwrap_or_default();
+    assert_eq!(status, "‼ pretend-property: a made-up violation, to be marked on the timeline");
+    press(&mut explorer, "v");
+    assert!(explorer.status.as_deref().is_some_and(|s| s.starts_with("no violation after")));
+    press(&mut explorer, "GV");
+    assert!(explorer.status.as_deref().is_some_and(|s| s.starts_with("‼ pretend-property: ")), "V too");
+}
