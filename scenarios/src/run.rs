@@ -260,6 +260,13 @@ pub fn build<P: Pattern, Q: QueueKind>(
     options: &RunOptions,
     sink: Option<Box<dyn TraceSink>>,
 ) -> Result<Built<P, Q>, ScenarioError> {
+    // `Scenario::load` reported these already; a scenario changed since
+    // (its fields are public) is checked again rather than run half-valid.
+    let conflicts = P::validate(scenario);
+    if !conflicts.is_empty() {
+        let messages: Vec<String> = conflicts.iter().map(|c| c.message.clone()).collect();
+        return Err(ScenarioError::Unsupported(messages.join("; ")));
+    }
     let prepared = P::prepare(scenario, options.seed)?;
     debug_assert_eq!(prepared.factories.len(), scenario.roles.len(), "one factory per role");
     let mut builder = Sim::builder(options.seed);

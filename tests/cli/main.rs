@@ -238,6 +238,45 @@ fn validate_reports_every_mistake_of_every_file_with_its_location() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+#[test]
+fn validate_finds_the_parameter_conflicts_run_finds() {
+    // Each value alone is fine; together they cannot work. `weft validate`
+    // must refuse what `weft run` would, at the line that says it.
+    let dir = scratch("validate-conflicts");
+    let cases = [
+        (
+            "leader-election",
+            "[params]\nelection_timeout_min = \"300ms\"\nelection_timeout_max = \"100ms\"\n",
+            "election_timeout_max (100ms) is less than election_timeout_min (300ms)",
+            ":6:24",
+        ),
+        ("ownership-election", "[params]\nrenew_every = \"2s\"\n", "renew_every (2s) must be", ":5:15"),
+        ("scatter-gather", "[params]\nhedge_after = \"10ms\"\n", "replicas = 1", ":5:15"),
+    ];
+    for (pattern, params, message, location) in cases {
+        let path = dir.join(format!("{pattern}.toml"));
+        let text = format!("name = \"c\"\ndescription = \"conflict\"\npattern = \"{pattern}\"\n{params}");
+        let text = match pattern {
+            "scatter-gather" => text + "[workload]\nrequests = 1\n",
+            _ => text,
+        };
+        std::fs::write(&path, text).expect("write");
+        let path = path.to_str().expect("utf-8");
+        let out = weft(&["validate", path]);
+        assert_eq!(out.status.code(), Some(2), "{pattern}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains(message), "{pattern}: {err}");
+        assert!(err.contains(&format!("{path}{location}")), "{pattern}: {err}");
+        let run = weft(&["run", path]);
+        assert_eq!(run.status.code(), Some(2), "{pattern}");
+        assert_eq!(stderr(&run), err, "validate and run report the same");
+    }
+    // A default involved in the conflict is named as such.
+    let out = weft(&["validate", &format!("{}/scatter-gather.toml", dir.display())]);
+    assert!(stderr(&out).contains("`params.replicas` (not written: its default)"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
 /// A library scenario's text, as `weft show` prints it.
 fn weft_scenarios_text(name: &str) -> Vec<u8> {
     weft(&["show", name]).stdout

@@ -10,7 +10,7 @@ use weft_sim::queue::QueueKind;
 use weft_sim::rng::{Stream, stream_rng};
 use weft_sim::{NodeId, Sim, SimTime};
 
-use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
+use super::{Conflict, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::scenario::Scenario;
 use crate::workload::WorkloadSupport;
@@ -75,6 +75,21 @@ impl Pattern for FloodPattern {
         has_leader: false,
     };
 
+    fn validate(scenario: &Scenario) -> Vec<Conflict> {
+        let nodes = scenario.node_count() as u64;
+        let values = scenario.workload.as_ref().map_or(0, |w| w.requests);
+        if values > u64::from(u32::MAX) || nodes.saturating_mul(values) > MAX_SEEN_BITS {
+            return vec![Conflict::new(
+                &["workload.requests", "nodes.node"],
+                format!(
+                    "a flood of {values} values over {nodes} nodes: nodes × values must be at most \
+                     {MAX_SEEN_BITS} (each node remembers every value)"
+                ),
+            )];
+        }
+        Vec::new()
+    }
+
     fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
         let nodes = scenario.node_count();
         let Some(workload) = &scenario.workload else {
@@ -83,12 +98,7 @@ impl Pattern for FloodPattern {
                 judge: FloodJudge { injected_at: Vec::new(), injected_by: Vec::new() },
             });
         };
-        let values = u32::try_from(workload.requests).ok().filter(|v| nodes as u64 * u64::from(*v) <= MAX_SEEN_BITS).ok_or_else(|| {
-            ScenarioError::Unsupported(format!(
-                "a flood of {} values over {nodes} nodes: nodes × values must be at most {MAX_SEEN_BITS} (each node remembers every value)",
-                workload.requests
-            ))
-        })?;
+        let values = u32::try_from(workload.requests).expect("validate: at most u32::MAX values");
         // Arrivals and their nodes come from the workload stream, so changing
         // the workload never shifts the network's draws.
         let mut rng = stream_rng(seed, Stream::Workload);
@@ -188,7 +198,8 @@ mod tests {
         assert!(found.iter().any(|v| v.starts_with("every-node-sees-every-value")), "{found:?}");
         // Three nodes, one link: values injected at node-0 or node-1 cost
         // one message each, so the count is not "exactly 0".
-        let found = violations(&["nodes.node=3", "topology={shape=\"edges\", edges=[[\"node-0\", \"node-1\"]]}"]);
+        let found =
+            violations(&["nodes.node=3", "topology={shape=\"edges\", edges=[[\"node-0\", \"node-1\"]]}"]);
         assert!(found.iter().all(|v| !v.starts_with("exact-deliveries")), "{found:?}");
     }
 }

@@ -30,6 +30,11 @@ impl<'s> Reader<'s> {
         Reader { sources, diagnostics: Vec::new() }
     }
 
+    /// The texts the documents come from.
+    pub fn sources(&self) -> &'s Sources {
+        self.sources
+    }
+
     /// Records a mistake.
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);

@@ -11,9 +11,9 @@ use weft_sim::Latency;
 use weft_sim::trace::TraceSink;
 
 use crate::ScenarioError;
-use crate::catalog::{self, Entry, PatternInfo, PropertySpec};
+use crate::catalog::{self, Conflict, Entry, PatternInfo, PropertySpec};
 use crate::faults::{Nemesis, PlannedFault};
-use crate::file::diagnostic::{Diagnostic, Diagnostics, Sources};
+use crate::file::diagnostic::{Diagnostic, Diagnostics, Origin, Sources};
 use crate::file::document::{self, Item, Value};
 use crate::file::reader::{Fields, Reader};
 use crate::network::Network;
@@ -286,7 +286,7 @@ fn read(
         ),
         _ => {}
     }
-    Some(Scenario {
+    let scenario = Scenario {
         name: name?,
         description: description?,
         pattern,
@@ -303,6 +303,44 @@ fn read(
         reference: reference.to_string(),
         sets: sets.to_vec(),
         text: text.to_string(),
+    };
+    // Settings that must fit together are judged only once each one alone
+    // is right: a bad value read as its default would only add noise.
+    if reader.diagnostics.is_empty() {
+        for conflict in pattern.validate(&scenario) {
+            report_conflict(reader, root, &conflict);
+        }
+    }
+    Some(scenario)
+}
+
+/// Reports `conflict` at the first of its keys the scenario writes (in the
+/// file or a `--set`), and says where the others are, or that they are at
+/// their defaults.
+fn report_conflict(reader: &mut Reader<'_>, root: &Item, conflict: &Conflict) {
+    let written: Vec<Option<Origin>> =
+        conflict.keys.iter().map(|key| lookup(root, key).map(|item| item.origin.clone())).collect();
+    let first = written.iter().position(Option::is_some);
+    let origin = first.and_then(|i| written[i].clone()).unwrap_or_else(|| root.origin.narrow(0..0));
+    let others: Vec<String> = (conflict.keys.iter().zip(&written).enumerate())
+        .filter(|(i, _)| Some(*i) != first)
+        .map(|(_, (key, origin))| match origin {
+            Some(origin) => format!("`{key}` at {}", reader.sources().locate(origin)),
+            None => format!("`{key}` (not written: its default)"),
+        })
+        .collect();
+    let mut diagnostic = Diagnostic::at(&origin, conflict.message.clone());
+    if !others.is_empty() {
+        diagnostic = diagnostic.help(format!("also involved: {}", others.join(", ")));
+    }
+    reader.report(diagnostic);
+}
+
+/// The item at `path` (`params.ttl`), if the document has it.
+fn lookup<'a>(root: &'a Item, path: &str) -> Option<&'a Item> {
+    path.split('.').try_fold(root, |item, key| match &item.value {
+        Value::Table(table) => table.get(key).map(|e| &e.item),
+        _ => None,
     })
 }
 
