@@ -776,3 +776,98 @@ fn a_role_counted_by_its_names_keeps_its_bounds() {
     let line = text.lines().position(|l| l.starts_with("pinger")).expect("a pinger line") + 1;
     assert_eq!(list[0].0, format!("t.toml:{line}:20"));
 }
+
+/// A leader-election scenario of five nodes, with `rest` after it.
+fn election(rest: &str) -> String {
+    format!(
+        "name = \"e\"\ndescription = \"silent mistakes\"\npattern = \"leader-election\"\nduration = \"5s\"\n\
+         [nodes]\nnode = 5\n{rest}"
+    )
+}
+
+/// The line of `text` that starts with `prefix` (1-based).
+fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines().position(|l| l.starts_with(prefix)).expect("the line is there") + 1
+}
+
+#[test]
+fn a_node_in_two_partition_groups_is_a_mistake() {
+    let text = election("[[faults]]\nat = \"1s\"\npartition = [[\"node-0\"], [\"node-0\", \"node-1\"]]\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    // `partition = [["node-0"], [` is 26 characters: the second `node-0` is at 27.
+    assert_eq!(list[0].0, format!("t.toml:{}:27", line_of(&text, "partition")));
+    assert!(list[0].1.contains("`node-0` is in two partition groups (1 and 2)"), "{}", list[0].1);
+    // A role overlapping a node: one mistake naming the node.
+    let text = election("[[faults]]\nat = \"1s\"\npartition = [[\"node-3\"], \"node\"]\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("`node-3` is in two partition groups"), "{}", list[0].1);
+}
+
+#[test]
+fn every_bad_name_in_partition_groups_and_orders_is_reported() {
+    let text = election("[[faults]]\nat = \"1s\"\npartition = [[\"nod-0\", \"node-1\"], [\"node-9\"]]\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list[0].1.contains("`nod-0`") && list[1].1.contains("`node-9`"), "{list:?}");
+    let text = election(
+        "[[faults]]\nat = \"1s\"\npartition = \"ring\"\norder = [\"nod-0\", \"node-1\", \"node-1\", \"node\", \"x\"]\n",
+    );
+    let list = listed(&reject(&text, &[]));
+    let messages: Vec<&str> = list.iter().map(|(_, m, _)| m.as_str()).collect();
+    assert_eq!(list.len(), 4, "{list:?}");
+    assert!(messages[0].contains("`nod-0`"), "{messages:?}");
+    assert!(messages[1].contains("`node-1` is in the order twice"), "{messages:?}");
+    assert!(messages[2].contains("single nodes, not roles"), "{messages:?}");
+    assert!(messages[3].contains("`x`"), "{messages:?}");
+}
+
+#[test]
+fn faults_after_the_end_of_the_run_are_mistakes() {
+    let text =
+        election("[[faults]]\nat = \"5s\"\ncrash = \"node-0\"\n[[faults]]\nat = \"4s\"\nheal = true\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].0, format!("t.toml:{}:6", line_of(&text, "at = \"5s\"")));
+    assert!(list[0].1.contains("the run ends at 5s"), "{}", list[0].1);
+    // Shortening the run from the command line makes the fault late too.
+    let text = election("[[faults]]\nat = \"4s\"\nheal = true\n");
+    let list = listed(&reject(&text, &["duration=2s"]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("fire at 4s, but the run ends at 2s"), "{}", list[0].1);
+    // A nemesis window that opens after the end.
+    let text = election("[nemesis]\nevery = \"1s\"\nstart = \"6s\"\nstop = \"9s\"\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("the nemesis would start at 6s, but the run ends at 5s"), "{}", list[0].1);
+}
+
+#[test]
+fn links_from_a_node_to_itself_and_rules_that_change_nothing_are_mistakes() {
+    let cases = [
+        ("[[faults]]\nat = \"1s\"\ncut = [\"node-0\", \"n0\"]\n", "same single node"),
+        ("[[faults]]\nat = \"1s\"\ndegrade = [\"node-1\", \"node-1\"]\nloss = 0.5\n", "same single node"),
+        (
+            "[[faults]]\nat = \"1s\"\ndegrade = [\"node-1\", \"node-2\"]\n",
+            "a `degrade` needs at least one of",
+        ),
+        (
+            "[topology]\nshape = \"edges\"\nedges = [[\"node-0\", \"node-0\"]]\n",
+            "an edge joins two different nodes",
+        ),
+        ("[topology.groups.east]\nnodes = []\n", "group `east` has no nodes"),
+        ("[network]\n[[network.links]]\nbetween = [\"node-0\", \"node-1\"]\n", "rule changes nothing"),
+    ];
+    for (rest, expected) in cases {
+        let list = listed(&reject(&election(rest), &[]));
+        assert_eq!(list.len(), 1, "{rest}: {list:?}");
+        assert!(list[0].0.starts_with("t.toml:"), "{list:?}");
+        assert!(list[0].1.contains(expected), "{rest}: {}", list[0].1);
+    }
+    // Links inside one group are links: not a mistake.
+    let inside = election(
+        "[topology.groups.east]\nnodes = [\"node-0\", \"node-1\"]\n[[faults]]\nat = \"1s\"\ndegrade = [\"east\", \"east\"]\nloss = 0.5\n",
+    );
+    Scenario::load("t.toml", &inside, &[], "t.toml").unwrap_or_else(|d| panic!("{d}"));
+}

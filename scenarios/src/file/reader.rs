@@ -349,6 +349,11 @@ impl<'t> Fields<'t> {
         self.origin
     }
 
+    /// True if the table has `key`, asked for or not.
+    pub fn was_written(&self, key: &str) -> bool {
+        self.table.get(key).is_some()
+    }
+
     /// Reports every key that was not asked for.
     pub fn finish(self, reader: &mut Reader<'_>) {
         for entry in &self.table.entries {

@@ -266,7 +266,7 @@ fn read(
     let mut names = Names::new(&roles);
     let network = read_network(reader, top.optional("topology"), top.optional("network"), &mut names);
     let workload = read_workload(reader, top.optional("workload"), info);
-    let faults = read_faults(reader, top.optional("faults"), &names, info);
+    let faults = read_faults(reader, top.optional("faults"), &names, info, duration);
     let nemesis = top.optional("nemesis").and_then(|item| read_nemesis(reader, item, duration));
     let checks = read_checks(reader, top.optional("checks"), info);
     let expect = top.optional("expect").and_then(|item| read_expect(reader, item, info, &checks));
