@@ -114,6 +114,7 @@ pub(crate) fn run<P: Pattern>(
         in_flight: sim.in_flight(),
         sim_time: sim.now(),
         metrics,
+        checked: scenario.checks.iter().map(|c| c.property.name.to_string()).collect(),
         violations,
         expected: scenario.expect.map(|p| p.name.to_string()),
         notes,

@@ -277,6 +277,27 @@ fn validate_finds_the_parameter_conflicts_run_finds() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+#[test]
+fn a_run_that_checks_nothing_does_not_claim_all_held() {
+    let args = ["ping-pong", "--set", "checks={}", "--set", "workload.requests=3"];
+    let out = weft(&[&["run"][..], &args].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("checks      none: [checks] turns no property on"), "{text}");
+    assert!(!text.contains("all held"), "{text}");
+
+    let dir = scratch("checks-nothing");
+    let path = dir.join("quiet.toml");
+    let text = String::from_utf8(weft_scenarios_text("ping-pong")).expect("utf-8");
+    let quiet = text.replace("all-round-trips-complete = true", "all-round-trips-complete = false");
+    assert_ne!(quiet, text, "the library file checks its property");
+    std::fs::write(&path, quiet).expect("write");
+    let out = weft(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("checks nothing"), "{}", stdout(&out));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
 /// A library scenario's text, as `weft show` prints it.
 fn weft_scenarios_text(name: &str) -> Vec<u8> {
     weft(&["show", name]).stdout
