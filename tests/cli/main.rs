@@ -162,7 +162,7 @@ fn unknown_names_are_errors_with_suggestions_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("pattern `flood` has no role `nodez`: its roles are node"), "{err}");
-    assert!(err.contains("--> --set:1:7"), "the error points into the argument: {err}");
+    assert!(err.contains("--> --set #1:1:7"), "the error points into the argument: {err}");
     assert!(err.contains("did you mean `node`?"), "{err}");
 }
 

@@ -116,8 +116,11 @@ fn check_diagnostics(mutant: &Mutant, diagnostics: &Diagnostics) -> Result<(), T
         let name = parts.next().unwrap_or("");
         let why = || format!("diagnostic {diagnostic:?} at `{location}`\n{}", mutant.show());
         prop_assert_eq!(name, source.name.as_str(), "{}", why());
-        if name == "--set" {
-            prop_assert!(!mutant.sets.is_empty(), "a `--set` diagnostic without sets: {}", why());
+        if let Some(number) = name.strip_prefix("--set #") {
+            // The `n`th `--set`, as the user typed it.
+            let number: usize = number.parse().unwrap_or(0);
+            prop_assert!(number >= 1 && number <= mutant.sets.len(), "no such `--set`: {}", why());
+            prop_assert_eq!(source.text.as_str(), mutant.sets[number - 1].as_str(), "{}", why());
         } else {
             prop_assert_eq!(name, mutant.file.as_str(), "{}", why());
         }
@@ -746,13 +749,13 @@ fn set_mistakes_point_into_their_argument() {
     assert_eq!(list.len(), 3, "{list:?}");
     // Reading order: by source (the file, then each `--set` in turn).
     // `network.loss=` is 13 characters: the value is at column 14.
-    assert_eq!(list[0].0, "--set:1:14");
+    assert_eq!(list[0].0, "--set #1:1:14");
     assert!(list[0].1.contains("2 is not a probability"), "{}", list[0].1);
     // An unknown key is pointed at by its own segment of the path.
-    assert_eq!(list[1].0, "--set:1:9");
+    assert_eq!(list[1].0, "--set #2:1:9");
     assert!(list[1].1.starts_with("unknown key `latncy`"), "{}", list[1].1);
     assert_eq!(list[1].2.as_deref(), Some("did you mean `latency`?"));
-    assert_eq!(list[2].0, "--set:1:1");
+    assert_eq!(list[2].0, "--set #3:1:1");
     assert!(list[2].1.contains("`seed.x` cannot be set"), "{}", list[2].1);
 }
 
@@ -764,7 +767,7 @@ fn a_role_counted_by_its_names_keeps_its_bounds() {
     let flood = weft_scenarios::find("flood").expect("built in").text;
     let list = listed(&reject(flood, &["nodes.node={ names = [] }"]));
     assert_eq!(list.len(), 1, "{list:?}");
-    assert!(list[0].0.starts_with("--set:1:"), "{list:?}");
+    assert!(list[0].0.starts_with("--set #1:1:"), "{list:?}");
     assert!(list[0].1.contains("role `node` takes from 2 to"), "{}", list[0].1);
 
     let ping_pong = weft_scenarios::find("ping-pong").expect("built in").text;
@@ -870,4 +873,56 @@ fn links_from_a_node_to_itself_and_rules_that_change_nothing_are_mistakes() {
         "[topology.groups.east]\nnodes = [\"node-0\", \"node-1\"]\n[[faults]]\nat = \"1s\"\ndegrade = [\"east\", \"east\"]\nloss = 0.5\n",
     );
     Scenario::load("t.toml", &inside, &[], "t.toml").unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn a_bare_name_that_is_no_key_is_shown_as_typed_with_a_suggestion() {
+    let ping_pong = weft_scenarios::find("ping-pong").expect("built in").text;
+    let diagnostics = reject(ping_pong, &["sed=1", "duraton=1s", "round_trips=10", "requests=5"]);
+    let list = listed(&diagnostics);
+    assert_eq!(list.len(), 4, "{list:?}");
+    let locations: Vec<&str> = list.iter().map(|(l, _, _)| l.as_str()).collect();
+    assert_eq!(locations, ["--set #1:1:1", "--set #2:1:1", "--set #3:1:1", "--set #4:1:1"]);
+    assert!(list[0].1.starts_with("`sed` is neither a top-level key nor a parameter"), "{}", list[0].1);
+    assert_eq!(list[0].2.as_deref(), Some("did you mean `seed`?"));
+    assert_eq!(list[1].2.as_deref(), Some("did you mean `duration`?"));
+    let help = list[2].2.as_deref().unwrap_or_default();
+    assert!(help.contains("pattern `ping-pong` has no parameters"), "{help}");
+    assert!(help.contains("--set workload.requests=10"), "{help}");
+    assert_eq!(list[3].2.as_deref(), Some("did you mean `workload.requests`?"));
+    // The snippet is the argument the user typed, not a rewritten one.
+    let rendered = diagnostics.render(false);
+    assert!(rendered.contains("1 | sed=1") && !rendered.contains("params.sed"), "{rendered}");
+    // A real parameter given the short way still loads.
+    let replication = weft_scenarios::find("replication").expect("built in").text;
+    let sets = ["vote_restriction=false".to_string()];
+    Scenario::load("r.toml", replication, &sets, "r").unwrap_or_else(|d| panic!("{d}"));
+    // A misspelt parameter is suggested from the parameters.
+    let list = listed(&reject(replication, &["vote_restrction=false"]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].2.as_deref(), Some("did you mean `vote_restriction`?"));
+}
+
+#[test]
+fn mistakes_inside_a_set_value_point_at_their_own_part() {
+    let flood = weft_scenarios::find("flood-partitioned").expect("built in").text;
+    let list = listed(&reject(flood, &["faults=[{at=\"1s\", crash=\"nod-1\"}, {at=\"2x\", heal=true}]"]));
+    assert_eq!(list.len(), 2, "{list:?}");
+    // `faults=[{at="1s", crash=` is 24 characters; `faults=[{at="1s", crash="nod-1"}, {at="` is 40.
+    assert_eq!(list[0].0, "--set #1:1:25");
+    assert!(list[0].1.contains("`nod-1`"), "{}", list[0].1);
+    assert_eq!(list[1].0, "--set #1:1:41");
+    assert!(list[1].1.starts_with("bad duration `2x`"), "{}", list[1].1);
+}
+
+#[test]
+fn broken_toml_in_a_set_value_is_reported_not_taken_as_a_string() {
+    let flood = weft_scenarios::find("flood-partitioned").expect("built in").text;
+    let list = listed(&reject(flood, &["faults=[{at=\"1s\""]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].0, "--set #1:1:17");
+    assert!(list[0].1.starts_with("invalid TOML"), "{}", list[0].1);
+    // A bare word is still a string.
+    let sets = ["topology=ring".to_string(), "network.latency=uniform 1ms..2ms".to_string()];
+    Scenario::load("f.toml", flood, &sets, "f").unwrap_or_else(|d| panic!("{d}"));
 }

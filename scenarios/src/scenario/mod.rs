@@ -10,7 +10,6 @@ use std::time::Duration;
 use weft_sim::Latency;
 use weft_sim::trace::TraceSink;
 
-use crate::ScenarioError;
 use crate::catalog::{self, Conflict, Entry, PatternInfo, PropertySpec};
 use crate::faults::{Nemesis, PlannedFault};
 use crate::file::diagnostic::{Diagnostic, Diagnostics, Origin, Sources};
@@ -20,6 +19,7 @@ use crate::network::Network;
 use crate::params::Params;
 use crate::report::{RunOptions, RunReport};
 use crate::workload::Workload;
+use crate::{ScenarioError, closest};
 
 // Each section of the file is read by its own module.
 mod checks;
@@ -137,7 +137,8 @@ impl Scenario {
     /// # Ok::<(), weft_scenarios::file::Diagnostics>(())
     /// ```
     pub fn load(file: &str, text: &str, sets: &[String], reference: &str) -> Result<Scenario, Diagnostics> {
-        let (sources, root, diagnostics) = parse_with_sets(file, text, sets);
+        let (sources, mut root, mut diagnostics) = parse_with_sets(file, text, sets);
+        check_shorthands(&mut root, &sources, sets, &mut diagnostics);
         let mut reader = Reader::new(&sources);
         reader.diagnostics = diagnostics;
         let scenario = read(&mut reader, &root, reference, sets, text);
@@ -185,14 +186,16 @@ impl Scenario {
 
 /// Parses `text` and splices `sets` into it, exactly as [`Scenario::load`]
 /// does before it reads the result; also returns every syntax and `--set`
-/// mistake found.
+/// mistake found. The `n`th `--set` is the source `--set #n`, its text the
+/// argument as the user wrote it.
 pub(crate) fn parse_with_sets(file: &str, text: &str, sets: &[String]) -> (Sources, Item, Vec<Diagnostic>) {
     let mut sources = Sources::default();
     let main = sources.add(file, text);
     let (mut root, mut diagnostics) = document::parse(&sources, main);
-    for set in sets {
-        let source = sources.add("--set", shorthand(set));
-        if let Err(d) = document::apply_set(&mut root, &sources, source) {
+    for (number, set) in sets.iter().enumerate() {
+        let source = sources.add(format!("--set #{}", number + 1), set.as_str());
+        let implied: &[&str] = if shorthand(set).is_some() { &["params"] } else { &[] };
+        if let Err(d) = document::apply_set_under(&mut root, &sources, source, implied) {
             diagnostics.push(d);
         }
     }
@@ -200,15 +203,72 @@ pub(crate) fn parse_with_sets(file: &str, text: &str, sets: &[String]) -> (Sourc
 }
 
 /// `--set name=value` where `name` is not a top-level key is taken as
-/// `params.name`, so `--set round_trips=10` reads as people expect.
-fn shorthand(set: &str) -> String {
-    match set.split_once('=') {
-        Some((key, value))
-            if !key.contains('.') && !TOP_LEVEL_KEYS.contains(&key.trim()) && !key.trim().is_empty() =>
-        {
-            format!("params.{}={value}", key.trim())
+/// `params.name`, so `--set round_trips=10` reads as people expect: the
+/// name, if `set` is such a shorthand.
+fn shorthand(set: &str) -> Option<&str> {
+    let key = set.split_once('=')?.0.trim();
+    (!key.contains('.') && !key.is_empty() && !TOP_LEVEL_KEYS.contains(&key)).then_some(key)
+}
+
+/// The fields of the sections a `--set` most often changes, for suggesting
+/// `workload.requests` to someone who wrote `--set requests=10`.
+const SECTION_FIELDS: &[(&str, &[&str])] = &[
+    ("workload", &["clients", "requests", "arrival", "rate", "mix", "keys"]),
+    ("network", &["latency", "loss", "duplicate", "fifo", "bandwidth"]),
+    ("topology", &["shape"]),
+    ("nemesis", &["every", "lasting", "start", "stop", "swarm"]),
+];
+
+/// Checks each shorthand `--set name=value` against the pattern's
+/// parameters: a name that is no parameter is reported at the argument the
+/// user typed, with a suggestion drawn from the top-level keys, the
+/// parameters and the common section fields, and is taken out of
+/// `[params]` so it is reported once.
+fn check_shorthands(root: &mut Item, sources: &Sources, sets: &[String], diagnostics: &mut Vec<Diagnostic>) {
+    // Without a known pattern there are no parameters to judge against;
+    // the unknown pattern is reported as it is read.
+    let pattern = match top_item(root, "pattern").map(|i| &i.value) {
+        Some(Value::String(name)) => catalog::find(name).ok(),
+        _ => None,
+    };
+    let Some(info) = pattern.map(|p| p.info()) else { return };
+    let params: Vec<&str> = info.params.iter().map(|p| p.name).collect();
+    for (number, set) in sets.iter().enumerate() {
+        let Some(key) = shorthand(set) else { continue };
+        if params.contains(&key) {
+            continue;
         }
-        _ => set.to_string(),
+        let source = number + 1;
+        debug_assert_eq!(sources.get(source).map(|s| s.text.as_str()), Some(set.as_str()));
+        let start = set.find(key).expect("the key is in its argument");
+        let origin = Origin { source, span: start..start + key.len() };
+        // Suggestions: the bare names a shorthand may be, then the section
+        // fields, shown with their section.
+        let mut candidates: Vec<(&str, String)> =
+            TOP_LEVEL_KEYS.iter().chain(&params).map(|k| (*k, k.to_string())).collect();
+        for (section, fields) in SECTION_FIELDS {
+            candidates.extend(fields.iter().map(|f| (*f, format!("{section}.{f}"))));
+        }
+        let suggestion = closest(key, candidates.iter().map(|(bare, _)| *bare))
+            .and_then(|bare| candidates.iter().find(|(b, _)| *b == bare).map(|(_, full)| full.clone()));
+        let parameters = match params.as_slice() {
+            [] => format!("pattern `{}` has no parameters", info.name),
+            _ => format!("the parameters of pattern `{}` are {}", info.name, params.join(", ")),
+        };
+        let diagnostic = Diagnostic::at(
+            &origin,
+            format!("`{key}` is neither a top-level key nor a parameter of pattern `{}`", info.name),
+        );
+        diagnostics.push(match suggestion {
+            Some(s) => diagnostic.help(format!("did you mean `{s}`?")),
+            None => diagnostic.help(format!(
+                "a bare name is a top-level key or a parameter ({parameters}); anything else is a key path \
+                 from the top of the file, such as `--set workload.requests=10`"
+            )),
+        });
+        if let Some(Value::Table(params)) = top_item_mut(root, "params").map(|i| &mut i.value) {
+            params.entries.retain(|e| e.key != key);
+        }
     }
 }
 
@@ -351,9 +411,37 @@ fn top_item<'a>(root: &'a Item, key: &str) -> Option<&'a Item> {
     }
 }
 
+fn top_item_mut<'a>(root: &'a mut Item, key: &str) -> Option<&'a mut Item> {
+    match &mut root.value {
+        Value::Table(t) => t.entries.iter_mut().find(|e| e.key == key).map(|e| &mut e.item),
+        _ => None,
+    }
+}
+
 /// Scenario and node names: lowercase words joined by `-` (or `_`), so they
 /// are safe on a command line and in a file name.
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suggestions for bare `--set` names are real fields: each section
+    /// lists them among the keys it expects.
+    #[test]
+    fn section_fields_are_keys_their_sections_accept() {
+        let text = crate::find("ping-pong").expect("built in").text;
+        for (section, fields) in SECTION_FIELDS {
+            let sets = [format!("{section}.no_such_key=1")];
+            let error = Scenario::load("p.toml", text, &sets, "p").expect_err("an unknown key");
+            let message =
+                &error.list.iter().find(|d| d.message.contains("no_such_key")).expect("reported").message;
+            for field in *fields {
+                assert!(message.contains(&format!("`{field}`")), "{section}.{field}: {message}");
+            }
+        }
+    }
 }
