@@ -926,3 +926,15 @@ fn broken_toml_in_a_set_value_is_reported_not_taken_as_a_string() {
     let sets = ["topology=ring".to_string(), "network.latency=uniform 1ms..2ms".to_string()];
     Scenario::load("f.toml", flood, &sets, "f").unwrap_or_else(|d| panic!("{d}"));
 }
+
+#[test]
+fn a_misspelt_symbolic_target_is_suggested() {
+    let text = election("[[faults]]\nat = \"1s\"\ncrash = \"leadr\"\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].0, format!("t.toml:{}:9", line_of(&text, "crash")));
+    assert!(list[0].1.contains("not one of the targets leader, random, minority"), "{}", list[0].1);
+    assert_eq!(list[0].2.as_deref(), Some("did you mean `leader`?"));
+    let text = election("[[faults]]\nat = \"1s\"\nrestart = \"crahsed\"\n");
+    assert_eq!(listed(&reject(&text, &[]))[0].2.as_deref(), Some("did you mean `crashed`?"));
+}
