@@ -298,6 +298,35 @@ fn a_run_that_checks_nothing_does_not_claim_all_held() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+#[test]
+fn an_existing_file_is_a_path_whatever_its_name() {
+    let dir = scratch("paths");
+    let file = dir.join("myflood");
+    std::fs::write(&file, weft_scenarios_text("flood-sparse")).expect("write");
+    let out = weft(&["validate", file.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Relative, without a `/`: still the file.
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["validate", "myflood"])
+        .current_dir(&dir)
+        .output()
+        .expect("the weft binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok       myflood (flood-sparse"), "{}", stdout(&out));
+    // A directory is not a scenario, and says so.
+    let out = weft(&["validate", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("it is a directory"), "{}", stderr(&out));
+    let out = weft(&["validate", "no-such-thing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown scenario `no-such-thing`, and no file has that name"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
 /// A library scenario's text, as `weft show` prints it.
 fn weft_scenarios_text(name: &str) -> Vec<u8> {
     weft(&["show", name]).stdout
