@@ -176,8 +176,7 @@ impl FaultAction {
         }
     }
 
-    /// True if the action makes things better (the end of a fault): the
-    /// anchor of `eventually` properties is the last of these.
+    /// True if the action makes things better: the end of a fault.
     pub fn heals(&self) -> bool {
         matches!(
             self,

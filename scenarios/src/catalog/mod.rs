@@ -100,7 +100,7 @@ pub enum PropertyKind {
     /// Once, when the run stops ("exactly this many deliveries").
     AtEnd,
     /// Must have become true some time after the faults stop: judged `within`
-    /// the last healing fault when the scenario gives a bound, and when the
+    /// the end of the last fault when the scenario gives a bound, and when the
     /// run stops otherwise.
     Eventually,
 }
@@ -111,7 +111,7 @@ pub struct Judgement {
     /// Now.
     pub now: SimTime,
     /// The bound the scenario gave (`within`), if any: how long after the
-    /// last healing fault the property had to become true.
+    /// end of the last fault the property had to become true.
     pub within: Option<std::time::Duration>,
     /// True when the run has stopped.
     pub at_end: bool,

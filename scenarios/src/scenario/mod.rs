@@ -89,7 +89,7 @@ pub struct Role {
 pub struct Check {
     /// The property.
     pub property: &'static PropertySpec,
-    /// For `eventually` properties: how long after the last healing fault it
+    /// For `eventually` properties: how long after the end of the last fault (its undo, or its firing if it has none) it
     /// must hold.
     pub within: Option<Duration>,
 }
