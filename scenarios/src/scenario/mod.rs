@@ -89,8 +89,8 @@ pub struct Role {
 pub struct Check {
     /// The property.
     pub property: &'static PropertySpec,
-    /// For `eventually` properties: how long after the end of the last fault (its undo, or its firing if it has none) it
-    /// must hold.
+    /// For `eventually` properties: how long after the end of the last
+    /// fault (its undo, or its firing if it has none) it must hold.
     pub within: Option<Duration>,
 }
 
