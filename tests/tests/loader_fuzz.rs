@@ -938,3 +938,20 @@ fn a_misspelt_symbolic_target_is_suggested() {
     let text = election("[[faults]]\nat = \"1s\"\nrestart = \"crahsed\"\n");
     assert_eq!(listed(&reject(&text, &[]))[0].2.as_deref(), Some("did you mean `crashed`?"));
 }
+
+#[test]
+fn nemesis_weights_are_whole_numbers_of_known_kinds() {
+    let text = election("[nemesis]\nevery = \"1s\"\nfaults = { crash = 2, partitoin = 1, pause = -1 }\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list.iter().any(|(_, m, _)| m.contains("-1 is out of range")), "{list:?}");
+    assert!(list.iter().any(|(_, _, h)| h.as_deref() == Some("did you mean `partition`?")), "{list:?}");
+    let text = election("[nemesis]\nevery = \"1s\"\nfaults = { crash = 0 }\n");
+    let list = listed(&reject(&text, &[]));
+    assert!(list[0].1.contains("the nemesis needs at least one of"), "{list:?}");
+    let text = election("[nemesis]\nevery = \"1s\"\nfaults = { crash = 3, partition = 1, clock = 0 }\n");
+    let scenario = Scenario::load("t.toml", &text, &[], "t").unwrap_or_else(|d| panic!("{d}"));
+    let kinds = scenario.nemesis.expect("a nemesis").kinds;
+    use weft_scenarios::faults::NemesisKind;
+    assert_eq!(kinds, [(NemesisKind::Crash, 3), (NemesisKind::Partition, 1)]);
+}

@@ -337,6 +337,46 @@ pub(super) fn read_offset(reader: &mut Reader<'_>, item: &Item) -> Option<ClockO
     }
 }
 
+/// The nemesis's `faults`: a list of kinds, equally likely
+/// (`["crash", "partition"]`), or a table of kinds and whole-number weights
+/// (`{ crash = 3, partition = 1 }`: three crashes for each partition; 0
+/// leaves a kind out).
+fn read_nemesis_kinds(
+    reader: &mut Reader<'_>,
+    item: &Item,
+    names: &[&'static str],
+) -> Vec<(NemesisKind, u32)> {
+    let kind_of = |name: &str| NemesisKind::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k);
+    let mut kinds = Vec::new();
+    match &item.value {
+        Value::Table(_) => {
+            let Some(mut fields) = Fields::new(reader, item, "the nemesis `faults`") else { return kinds };
+            for (name, kind) in NemesisKind::ALL {
+                if let Some(w) = fields.optional(name)
+                    && let Some(weight) = reader.count(w, 0, 1_000)
+                    && weight > 0
+                {
+                    kinds.push((*kind, weight as u32));
+                }
+            }
+            fields.finish(reader);
+        }
+        _ => {
+            for k in reader.array(item).unwrap_or_default() {
+                if let Some(kind) = reader.choice(k, "nemesis fault", names).and_then(kind_of) {
+                    kinds.push((kind, 1));
+                }
+            }
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    if kinds.is_empty() {
+        reader.error(&item.origin, format!("the nemesis needs at least one of {}", names.join(", ")));
+    }
+    kinds
+}
+
 pub(super) fn read_nemesis(
     reader: &mut Reader<'_>,
     item: &Item,
@@ -345,23 +385,8 @@ pub(super) fn read_nemesis(
     let mut fields = Fields::new(reader, item, "[nemesis]")?;
     let names: Vec<&'static str> = NemesisKind::ALL.iter().map(|(n, _)| *n).collect();
     let kinds = match fields.optional("faults") {
-        Some(f) => {
-            let mut kinds = Vec::new();
-            for k in reader.array(f).unwrap_or_default() {
-                if let Some(name) = reader.choice(k, "nemesis fault", &names)
-                    && let Some((_, kind)) = NemesisKind::ALL.iter().find(|(n, _)| *n == name)
-                {
-                    kinds.push(*kind);
-                }
-            }
-            kinds.sort();
-            kinds.dedup();
-            if kinds.is_empty() {
-                reader.error(&f.origin, format!("the nemesis needs at least one of {}", names.join(", ")));
-            }
-            kinds
-        }
-        None => NemesisKind::ALL.iter().map(|(_, k)| *k).collect(),
+        Some(f) => read_nemesis_kinds(reader, f, &names),
+        None => NemesisKind::ALL.iter().map(|(_, k)| (*k, 1)).collect(),
     };
     let every = fields.required(reader, "every").and_then(|e| {
         let every = reader.duration(e)?;
