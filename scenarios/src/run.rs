@@ -69,7 +69,7 @@ pub(crate) fn run<P: Pattern>(
     // eventually-properties whose moment the run did not reach (judged
     // early, so say so: "VIOLATED at 1s" would otherwise look like a
     // failure to recover in time).
-    for (moment, check) in &driver.timed {
+    for (moment, check) in driver.timed.iter().filter(|(moment, _)| *moment > sim.now()) {
         let within = check.within.map(|w| format!("{w:?}")).unwrap_or_default();
         notes.push(format!(
             "`{}` was due at {moment} ({within} after the last fault ends, or after the start without \
