@@ -240,6 +240,11 @@ fn validate(paths: &[String]) -> ExitCode {
     let mut failed = 0;
     for path in paths {
         match open(path, &[]) {
+            Ok(scenario) if scenario.checks.is_empty() => out!(
+                "ok       {path} ({}, pattern {}; checks nothing: [checks] turns no property on)",
+                scenario.name,
+                scenario.info().name
+            ),
             Ok(scenario) => out!("ok       {path} ({}, pattern {})", scenario.name, scenario.info().name),
             Err(e) => {
                 failed += 1;

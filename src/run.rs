@@ -355,6 +355,8 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, hi
     let (on, off) = alarm_colours();
     let verdict = r.verdict();
     match verdict {
+        // Nothing judged is not "all held": say so.
+        Verdict::Held if r.checked.is_empty() => out!("checks      none: [checks] turns no property on"),
         Verdict::Held => out!("checks      all held"),
         Verdict::ExpectedViolation => {
             out!("checks      violated as expected (this scenario shows a failure)")

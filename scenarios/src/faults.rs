@@ -14,7 +14,7 @@
 //! | `isolate-one` | one node (random, or the target) cut off from all |
 //! | `majority-minority` | a random minority cut off from the majority |
 //! | `bridge` | two halves, and one node that talks to both |
-//! | `ring` | every node sees a majority, but no two nodes the same one |
+//! | `ring` | every node sees a majority, but no two nodes the same one (from 4 nodes up) |
 //!
 //! `bridge` and `ring` are not splits into groups (talking is not
 //! transitive in them), so they are made of one-way cuts in both directions.
@@ -176,8 +176,7 @@ impl FaultAction {
         }
     }
 
-    /// True if the action makes things better (the end of a fault): the
-    /// anchor of `eventually` properties is the last of these.
+    /// True if the action makes things better: the end of a fault.
     pub fn heals(&self) -> bool {
         matches!(
             self,
@@ -440,8 +439,10 @@ fn pairs(a: &[NodeId], b: &[NodeId]) -> Vec<(NodeId, NodeId)> {
 /// Random faults for swarm testing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Nemesis {
-    /// The kinds of fault it may draw.
-    pub kinds: Vec<NemesisKind>,
+    /// The kinds of fault it may draw, each with its weight: a fault is of
+    /// a kind with odds weight / (sum of weights). Weights are at least 1
+    /// (a kind of weight 0 is left out); all 1 when `faults` is a list.
+    pub kinds: Vec<(NemesisKind, u32)>,
     /// The mean time between faults (gaps are exponential).
     pub every: Duration,
     /// How long each fault lasts before it is undone: uniform in this range.
@@ -488,10 +489,12 @@ impl Nemesis {
     /// The nemesis's faults for one run, drawn from the fault stream `rng`.
     /// Targets are `random`, resolved when each fault fires.
     pub fn plan(&self, nodes: usize, rng: &mut ChaCha8Rng) -> Vec<PlannedFault> {
+        debug_assert!(self.kinds.iter().all(|(_, w)| *w > 0), "the loader leaves out kinds of weight 0");
         let mut kinds = self.kinds.clone();
         if self.swarm && kinds.len() > 1 {
             // Each kind is in with probability 1/2; never none.
-            let chosen: Vec<NemesisKind> = kinds.iter().copied().filter(|_| rng.random_bool(0.5)).collect();
+            let chosen: Vec<(NemesisKind, u32)> =
+                kinds.iter().copied().filter(|_| rng.random_bool(0.5)).collect();
             if chosen.is_empty() {
                 let only = kinds[rng.random_range(0..kinds.len())];
                 kinds = vec![only];
@@ -510,7 +513,7 @@ impl Nemesis {
             }
             let (low, high) = self.lasting;
             let lasting = if low < high { rng.random_range(low..high) } else { low };
-            let kind = kinds[rng.random_range(0..kinds.len())];
+            let kind = weighted_choice(&kinds, rng);
             let action = match kind {
                 NemesisKind::Crash => FaultAction::Crash(Target::Random),
                 NemesisKind::Pause => FaultAction::Pause(Target::Random),
@@ -547,6 +550,26 @@ impl Nemesis {
             plan.push(PlannedFault { at, action, lasting });
         }
     }
+}
+
+/// A kind drawn from `kinds` with odds proportional to their weights.
+///
+/// One draw of `0..total weight`, walked through the weights: with every
+/// weight 1 that is a draw of `0..kinds.len()`, an index, exactly as an
+/// unweighted choice makes it, so a list of kinds plans the same faults as
+/// the same kinds all of weight 1.
+fn weighted_choice(kinds: &[(NemesisKind, u32)], rng: &mut ChaCha8Rng) -> NemesisKind {
+    // A `usize` draw, as an index is drawn (rand samples a `usize` range
+    // its own portable way, not as a `u64` one).
+    let total: usize = kinds.iter().map(|(_, w)| *w as usize).sum();
+    let mut draw = rng.random_range(0..total);
+    for (kind, weight) in kinds {
+        if draw < *weight as usize {
+            return *kind;
+        }
+        draw -= *weight as usize;
+    }
+    unreachable!("the draw is below the total weight")
 }
 
 #[cfg(test)]
@@ -597,7 +620,7 @@ mod tests {
 
     #[test]
     fn every_shape_has_its_defining_property() {
-        for n in [3usize, 4, 5, 7, 9] {
+        for n in [3usize, 4, 5, 6, 7, 8, 9] {
             for seed in 0..20 {
                 let majority = n / 2 + 1;
                 let sees = |faults: &[Fault]| -> Vec<usize> {
@@ -624,8 +647,21 @@ mod tests {
                     );
                     assert!((0..n).all(|j| ring[i][j] == ring[j][i]), "ring cuts are symmetric");
                 }
-                if n >= 5 {
-                    assert!(ring.iter().any(|row| row.iter().any(|t| !t)), "ring n={n} cuts something");
+                // No two nodes see the same majority, so no majority can
+                // act as one. Three nodes are the exception: two of three
+                // is a majority, and symmetric links cannot give each node
+                // exactly one other, so the ring leaves three nodes whole.
+                if n >= 4 {
+                    for i in 0..n {
+                        for j in i + 1..n {
+                            assert_ne!(
+                                ring[i], ring[j],
+                                "ring n={n} seed {seed}: nodes {i} and {j} see the same nodes"
+                            );
+                        }
+                    }
+                } else {
+                    assert!(ring.iter().all(|row| row.iter().all(|t| *t)), "ring n=3 cuts nothing");
                 }
             }
         }
@@ -698,7 +734,7 @@ mod tests {
     #[test]
     fn nemesis_plans_are_seeded_and_inside_their_window() {
         let nemesis = Nemesis {
-            kinds: NemesisKind::ALL.iter().map(|(_, k)| *k).collect(),
+            kinds: NemesisKind::ALL.iter().map(|(_, k)| (*k, 1)).collect(),
             every: Duration::from_millis(200),
             lasting: (Duration::from_millis(50), Duration::from_millis(100)),
             start: SimTime::from_secs(1),
@@ -713,5 +749,43 @@ mod tests {
         assert!((8..=40).contains(&a.len()), "{} faults", a.len());
         assert!(a.iter().all(|f| f.at > SimTime::from_secs(1) && f.at <= SimTime::from_secs(5)));
         assert!(a.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+
+    #[test]
+    fn nemesis_weights_set_the_odds_of_each_kind() {
+        let nemesis = |kinds: Vec<(NemesisKind, u32)>| Nemesis {
+            kinds,
+            every: Duration::from_millis(1),
+            lasting: (Duration::from_millis(1), Duration::from_millis(2)),
+            start: SimTime::ZERO,
+            stop: SimTime::from_secs(10),
+            swarm: false,
+        };
+        let count =
+            |plan: &[PlannedFault], name: &str| plan.iter().filter(|f| f.action.name() == name).count();
+        // Crashes three times as often as partitions: about 7,500 to 2,500.
+        let weighted = nemesis(vec![(NemesisKind::Crash, 3), (NemesisKind::Partition, 1)]);
+        let plan = weighted.plan(5, &mut stream_rng(1, Stream::Faults));
+        let (crashes, partitions) = (count(&plan, "crash"), count(&plan, "partition"));
+        assert_eq!(crashes + partitions, plan.len());
+        let ratio = crashes as f64 / partitions as f64;
+        assert!((2.7..3.3).contains(&ratio), "{crashes} crashes, {partitions} partitions");
+        // Weights of 1 plan exactly what the same kinds with equal odds
+        // always planned: one draw of 0..kinds per fault.
+        let equal = nemesis(vec![(NemesisKind::Crash, 1), (NemesisKind::Partition, 1)]);
+        let plan = equal.plan(5, &mut stream_rng(2, Stream::Faults));
+        let mut rng = stream_rng(2, Stream::Faults);
+        let mut at = SimTime::ZERO;
+        for fault in &plan {
+            let gap = -rng.random::<f64>().max(f64::MIN_POSITIVE).ln() * 0.001;
+            at = at.saturating_add(Duration::from_secs_f64(gap));
+            assert_eq!(fault.at, at);
+            let _lasting = rng.random_range(Duration::from_millis(1)..Duration::from_millis(2));
+            let expected = ["crash", "partition"][rng.random_range(0..2usize)];
+            assert_eq!(fault.action.name(), expected);
+            if expected == "partition" {
+                let _shape = rng.random_range(0..5);
+            }
+        }
     }
 }

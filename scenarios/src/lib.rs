@@ -52,16 +52,23 @@ pub use report::{RunOptions, RunReport, Verdict, Violation};
 pub use scenario::Scenario;
 
 /// Opens a scenario by library name or by path, with `sets` (`key.path=value`)
-/// applied. A name with a `/` or ending in `.toml` is a path.
+/// applied. A library name wins over a file of the same name in the current
+/// directory unless it is written as a path (with a `/` or ending in
+/// `.toml`); any other name that exists is a path.
 pub fn open(name_or_path: &str, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    let path = Path::new(name_or_path);
     let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
-    if !looks_like_path || !Path::new(name_or_path).exists() {
-        if let Ok(builtin) = find(name_or_path) {
-            return Ok(builtin.load(sets)?);
-        }
-        if !looks_like_path {
-            return Err(find(name_or_path).expect_err("not found above"));
-        }
+    if !looks_like_path && let Ok(builtin) = find(name_or_path) {
+        return Ok(builtin.load(sets)?);
+    }
+    if path.is_dir() {
+        return Err(ScenarioError::Read {
+            path: name_or_path.to_string(),
+            source: std::io::Error::other("it is a directory; give a scenario file (.toml)"),
+        });
+    }
+    if !looks_like_path && !path.exists() {
+        return Err(find(name_or_path).expect_err("not found above"));
     }
     let text = std::fs::read_to_string(name_or_path)
         .map_err(|source| ScenarioError::Read { path: name_or_path.to_string(), source })?;
@@ -74,7 +81,7 @@ pub fn open(name_or_path: &str, sets: &[String]) -> Result<Scenario, ScenarioErr
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// No built-in scenario has this name.
-    #[error("unknown scenario `{name}`{}; the built-in scenarios are: {} (or give a path to a .toml file)", suggest(.suggestion), .valid.join(", "))]
+    #[error("unknown scenario `{name}`{}, and no file has that name; the built-in scenarios are: {} (or give a path to a .toml file)", suggest(.suggestion), .valid.join(", "))]
     UnknownScenario {
         /// The name asked for.
         name: String,

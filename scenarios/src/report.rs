@@ -41,6 +41,9 @@ pub struct RunReport {
     pub sim_time: SimTime,
     /// Counters and histograms recorded by nodes.
     pub metrics: MetricsSummary,
+    /// The properties checked, in the pattern's order; empty when
+    /// `[checks]` turns every one off (then "held" means nothing was judged).
+    pub checked: Vec<String>,
     /// Properties that did not hold; empty when all held.
     pub violations: Vec<Violation>,
     /// The property the scenario expects to be violated, if any.

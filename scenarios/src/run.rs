@@ -66,7 +66,18 @@ pub(crate) fn run<P: Pattern>(
     };
 
     // Judge everything not judged yet: end-of-run properties, and
-    // eventually-properties whose moment the run did not reach.
+    // eventually-properties whose moment the run did not reach (judged
+    // early, so say so: "VIOLATED at 1s" would otherwise look like a
+    // failure to recover in time).
+    for (moment, check) in driver.timed.iter().filter(|(moment, _)| *moment > sim.now()) {
+        let within = check.within.map(|w| format!("{w:?}")).unwrap_or_default();
+        notes.push(format!(
+            "`{}` was due at {moment} ({within} after the last fault ends, or after the start without \
+             faults), but the run stopped at {}: judged then instead (a longer `duration` gives it its time)",
+            check.property.name,
+            sim.now()
+        ));
+    }
     for check in driver.remaining_checks() {
         let when = Judgement { now: sim.now(), within: check.within, at_end: true };
         if let Err(message) = P::judge(&judge, check.property.name, &sim, when) {
@@ -114,6 +125,7 @@ pub(crate) fn run<P: Pattern>(
         in_flight: sim.in_flight(),
         sim_time: sim.now(),
         metrics,
+        checked: scenario.checks.iter().map(|c| c.property.name.to_string()).collect(),
         violations,
         expected: scenario.expect.map(|p| p.name.to_string()),
         notes,
@@ -260,6 +272,13 @@ pub fn build<P: Pattern, Q: QueueKind>(
     options: &RunOptions,
     sink: Option<Box<dyn TraceSink>>,
 ) -> Result<Built<P, Q>, ScenarioError> {
+    // `Scenario::load` reported these already; a scenario changed since
+    // (its fields are public) is checked again rather than run half-valid.
+    let conflicts = P::validate(scenario);
+    if !conflicts.is_empty() {
+        let messages: Vec<String> = conflicts.iter().map(|c| c.message.clone()).collect();
+        return Err(ScenarioError::Unsupported(messages.join("; ")));
+    }
     let prepared = P::prepare(scenario, options.seed)?;
     debug_assert_eq!(prepared.factories.len(), scenario.roles.len(), "one factory per role");
     let mut builder = Sim::builder(options.seed);
@@ -320,16 +339,13 @@ impl<'s> Driver<'s> {
         if let Some(nemesis) = &scenario.nemesis {
             plans.extend(nemesis.plan(nodes, &mut rng).into_iter().map(|f| (f.at, f.action, f.lasting)));
         }
-        // The anchor of eventually-properties: when the last fault ends.
-        let anchor = plans
-            .iter()
-            .map(|(at, action, lasting)| match lasting {
-                Some(l) => at.saturating_add(*l),
-                None if action.heals() => *at,
-                None => SimTime::ZERO,
-            })
-            .max()
-            .unwrap_or(SimTime::ZERO);
+        // The anchor of eventually-properties: when the last fault ends. A
+        // fault with `for` ends when it is undone; any other (a healing
+        // action, or a crash or clock jump never undone) when it fires:
+        // from then on the system has to cope, and `within` counts.
+        let anchor =
+            plans.iter().map(|(at, _, lasting)| at.saturating_add(lasting.unwrap_or(Duration::ZERO))).max();
+        let anchor = anchor.unwrap_or(SimTime::ZERO);
         let mut driver = Driver {
             timeline: BTreeMap::new(),
             next_seq: 0,

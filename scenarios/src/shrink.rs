@@ -33,8 +33,8 @@
 //! 5. **Shorten the run**: set `duration` to the first whole millisecond after
 //!    the property broke; if the run then no longer fails (a property judged
 //!    at the end of the run needs the run to reach its end), binary-search
-//!    between that and the old duration. Faults that no longer fire before
-//!    the end are then dropped too, if it still fails without them.
+//!    between that and the old duration. A shorter run leaves out the faults
+//!    it ends before (they would never fire, and the loader refuses them).
 //!
 //! 6. **Remove faults again**, in case the shorter, simpler run needs fewer:
 //!    on return, no single fault can be removed from the result.
@@ -565,11 +565,9 @@ impl Search<'_> {
         let mut low = ms(best.run.violation.time) + 1;
         let old = best.candidate.duration.map(|d| d.as_millis() as u64);
         if old.is_some_and(|old| low >= old) {
-            return self.drop_unfired(best);
+            return Ok(());
         }
-        let mut candidate = best.candidate.clone();
-        candidate.duration = Some(Duration::from_millis(low));
-        if !self.try_keep(best, candidate, "shorten")? {
+        if !self.try_keep(best, shortened(&best.candidate, low), "shorten")? {
             // A property judged at the end needs more run: search between the
             // shortest that did not fail and the shortest known to fail (or,
             // without a duration, just past where the run went quiet).
@@ -580,31 +578,23 @@ impl Search<'_> {
                     break;
                 }
                 let middle = low + (high - low) / 2;
-                let mut candidate = best.candidate.clone();
-                candidate.duration = Some(Duration::from_millis(middle));
-                if self.try_keep(best, candidate, "shorten")? {
+                if self.try_keep(best, shortened(&best.candidate, middle), "shorten")? {
                     high = middle;
                 } else {
                     low = middle;
                 }
             }
         }
-        self.drop_unfired(best)
-    }
-
-    /// Faults at or after the end never fire: drop them, if the run still
-    /// fails without them (they can still move when eventually-properties are
-    /// judged, which is anchored on the last fault's end).
-    fn drop_unfired(&mut self, best: &mut Best) -> Result<(), Stop> {
-        let Some(duration) = best.candidate.duration else { return Ok(()) };
-        let end = SimTime::ZERO.saturating_add(duration);
-        let mut candidate = best.candidate.clone();
-        candidate.faults.retain(|f| f.at < end);
-        if candidate.faults.len() < best.candidate.faults.len() {
-            self.try_keep(best, candidate, "shorten")?;
-        }
         Ok(())
     }
+}
+
+/// `candidate` ending at `ms` milliseconds, without the faults that would
+/// fire at or after its end: they never fire, and the loader refuses them.
+fn shortened(candidate: &Candidate, ms: u64) -> Candidate {
+    let end = SimTime::from_millis(ms);
+    let faults = candidate.faults.iter().filter(|f| f.at < end).cloned().collect();
+    Candidate { faults, duration: Some(Duration::from_millis(ms)) }
 }
 
 /// Delta debugging by removal: removes chunks of `items` while `fails`

@@ -134,3 +134,28 @@ fn the_nemesis_is_seeded_and_undoes_what_it_does() {
     assert_eq!(count("crash"), count("restart"), "every crash is undone: {a:?}");
     assert_eq!(count("pause"), count("resume"), "every pause is undone: {a:?}");
 }
+
+#[test]
+fn a_fault_never_undone_counts_from_when_it_fires() {
+    // The leader crashes at 1 s for good. `within = "1.01s"` gives the
+    // others 1.01 s from the crash to elect a new leader, not 10 ms.
+    let sets = [
+        "faults=[{ at = \"1s\", crash = \"leader\" }]".to_string(),
+        "checks={ leader-elected = { within = \"1.01s\" } }".to_string(),
+    ];
+    let scenario = weft_scenarios::open("leader-election", &sets).unwrap_or_else(|e| panic!("{e}"));
+    for seed in 1..=5 {
+        let report = run(&scenario, seed);
+        assert!(report.violations.is_empty(), "seed {seed}: {:?}", report.violations);
+        assert!(report.notes.is_empty(), "seed {seed}: {:?}", report.notes);
+    }
+}
+
+#[test]
+fn a_check_the_run_ends_before_is_judged_at_the_end_with_a_note() {
+    let scenario = weft_scenarios::open("replication", &["duration=1s".to_string()]).expect("loads");
+    let report = run(&scenario, 1);
+    let note = report.notes.iter().find(|n| n.contains("`clients-complete` was due at"));
+    let note = note.unwrap_or_else(|| panic!("{:?}", report.notes));
+    assert!(note.contains("but the run stopped at 1"), "{note}");
+}

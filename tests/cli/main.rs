@@ -162,7 +162,7 @@ fn unknown_names_are_errors_with_suggestions_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("pattern `flood` has no role `nodez`: its roles are node"), "{err}");
-    assert!(err.contains("--> --set:1:7"), "the error points into the argument: {err}");
+    assert!(err.contains("--> --set #1:1:7"), "the error points into the argument: {err}");
     assert!(err.contains("did you mean `node`?"), "{err}");
 }
 
@@ -235,6 +235,95 @@ fn validate_reports_every_mistake_of_every_file_with_its_location() {
 
     let out = weft(&["validate", good.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn validate_finds_the_parameter_conflicts_run_finds() {
+    // Each value alone is fine; together they cannot work. `weft validate`
+    // must refuse what `weft run` would, at the line that says it.
+    let dir = scratch("validate-conflicts");
+    let cases = [
+        (
+            "leader-election",
+            "[params]\nelection_timeout_min = \"300ms\"\nelection_timeout_max = \"100ms\"\n",
+            "election_timeout_max (100ms) is less than election_timeout_min (300ms)",
+            ":6:24",
+        ),
+        ("ownership-election", "[params]\nrenew_every = \"2s\"\n", "renew_every (2s) must be", ":5:15"),
+        ("scatter-gather", "[params]\nhedge_after = \"10ms\"\n", "replicas = 1", ":5:15"),
+    ];
+    for (pattern, params, message, location) in cases {
+        let path = dir.join(format!("{pattern}.toml"));
+        let text = format!("name = \"c\"\ndescription = \"conflict\"\npattern = \"{pattern}\"\n{params}");
+        let text = match pattern {
+            "scatter-gather" => text + "[workload]\nrequests = 1\n",
+            _ => text,
+        };
+        std::fs::write(&path, text).expect("write");
+        let path = path.to_str().expect("utf-8");
+        let out = weft(&["validate", path]);
+        assert_eq!(out.status.code(), Some(2), "{pattern}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains(message), "{pattern}: {err}");
+        assert!(err.contains(&format!("{path}{location}")), "{pattern}: {err}");
+        let run = weft(&["run", path]);
+        assert_eq!(run.status.code(), Some(2), "{pattern}");
+        assert_eq!(stderr(&run), err, "validate and run report the same");
+    }
+    // A default involved in the conflict is named as such.
+    let out = weft(&["validate", &format!("{}/scatter-gather.toml", dir.display())]);
+    assert!(stderr(&out).contains("`params.replicas` (not written: its default)"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn a_run_that_checks_nothing_does_not_claim_all_held() {
+    let args = ["ping-pong", "--set", "checks={}", "--set", "workload.requests=3"];
+    let out = weft(&[&["run"][..], &args].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("checks      none: [checks] turns no property on"), "{text}");
+    assert!(!text.contains("all held"), "{text}");
+
+    let dir = scratch("checks-nothing");
+    let path = dir.join("quiet.toml");
+    let text = String::from_utf8(weft_scenarios_text("ping-pong")).expect("utf-8");
+    let quiet = text.replace("all-round-trips-complete = true", "all-round-trips-complete = false");
+    assert_ne!(quiet, text, "the library file checks its property");
+    std::fs::write(&path, quiet).expect("write");
+    let out = weft(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("checks nothing"), "{}", stdout(&out));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn an_existing_file_is_a_path_whatever_its_name() {
+    let dir = scratch("paths");
+    let file = dir.join("myflood");
+    std::fs::write(&file, weft_scenarios_text("flood-sparse")).expect("write");
+    let out = weft(&["validate", file.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Relative, without a `/`: still the file.
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["validate", "myflood"])
+        .current_dir(&dir)
+        .output()
+        .expect("the weft binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok       myflood (flood-sparse"), "{}", stdout(&out));
+    // A directory is not a scenario, and says so.
+    let out = weft(&["validate", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("it is a directory"), "{}", stderr(&out));
+    let out = weft(&["validate", "no-such-thing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown scenario `no-such-thing`, and no file has that name"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 

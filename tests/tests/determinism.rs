@@ -64,10 +64,24 @@ fn check(scenario: &Scenario, golden: &BTreeMap<String, Value>) -> Checked {
     Checked { numbers, verdict, drift }
 }
 
+/// Whether `WEFT_UPDATE_GOLDEN` asks to rewrite the golden file: only the
+/// value `1` does, so `WEFT_UPDATE_GOLDEN=0` (or an empty value) checks.
+fn update_requested(value: Option<&str>) -> bool {
+    value.map(str::trim) == Some("1")
+}
+
+#[test]
+fn only_the_value_1_rewrites_the_golden_file() {
+    assert!(update_requested(Some("1")));
+    for value in [None, Some("0"), Some(""), Some("false"), Some("yes")] {
+        assert!(!update_requested(value), "{value:?}");
+    }
+}
+
 #[test]
 fn every_built_in_scenario_matches_its_golden_numbers() {
     let path = golden_path();
-    let update = std::env::var_os("WEFT_UPDATE_GOLDEN").is_some();
+    let update = update_requested(std::env::var("WEFT_UPDATE_GOLDEN").ok().as_deref());
     let golden: BTreeMap<String, Value> = match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text).expect("golden file is JSON"),
         Err(_) if update => BTreeMap::new(),

@@ -116,8 +116,11 @@ fn check_diagnostics(mutant: &Mutant, diagnostics: &Diagnostics) -> Result<(), T
         let name = parts.next().unwrap_or("");
         let why = || format!("diagnostic {diagnostic:?} at `{location}`\n{}", mutant.show());
         prop_assert_eq!(name, source.name.as_str(), "{}", why());
-        if name == "--set" {
-            prop_assert!(!mutant.sets.is_empty(), "a `--set` diagnostic without sets: {}", why());
+        if let Some(number) = name.strip_prefix("--set #") {
+            // The `n`th `--set`, as the user typed it.
+            let number: usize = number.parse().unwrap_or(0);
+            prop_assert!(number >= 1 && number <= mutant.sets.len(), "no such `--set`: {}", why());
+            prop_assert_eq!(source.text.as_str(), mutant.sets[number - 1].as_str(), "{}", why());
         } else {
             prop_assert_eq!(name, mutant.file.as_str(), "{}", why());
         }
@@ -746,13 +749,13 @@ fn set_mistakes_point_into_their_argument() {
     assert_eq!(list.len(), 3, "{list:?}");
     // Reading order: by source (the file, then each `--set` in turn).
     // `network.loss=` is 13 characters: the value is at column 14.
-    assert_eq!(list[0].0, "--set:1:14");
+    assert_eq!(list[0].0, "--set #1:1:14");
     assert!(list[0].1.contains("2 is not a probability"), "{}", list[0].1);
     // An unknown key is pointed at by its own segment of the path.
-    assert_eq!(list[1].0, "--set:1:9");
+    assert_eq!(list[1].0, "--set #2:1:9");
     assert!(list[1].1.starts_with("unknown key `latncy`"), "{}", list[1].1);
     assert_eq!(list[1].2.as_deref(), Some("did you mean `latency`?"));
-    assert_eq!(list[2].0, "--set:1:1");
+    assert_eq!(list[2].0, "--set #3:1:1");
     assert!(list[2].1.contains("`seed.x` cannot be set"), "{}", list[2].1);
 }
 
@@ -764,7 +767,7 @@ fn a_role_counted_by_its_names_keeps_its_bounds() {
     let flood = weft_scenarios::find("flood").expect("built in").text;
     let list = listed(&reject(flood, &["nodes.node={ names = [] }"]));
     assert_eq!(list.len(), 1, "{list:?}");
-    assert!(list[0].0.starts_with("--set:1:"), "{list:?}");
+    assert!(list[0].0.starts_with("--set #1:1:"), "{list:?}");
     assert!(list[0].1.contains("role `node` takes from 2 to"), "{}", list[0].1);
 
     let ping_pong = weft_scenarios::find("ping-pong").expect("built in").text;
@@ -775,4 +778,180 @@ fn a_role_counted_by_its_names_keeps_its_bounds() {
     // The names array: `pinger = { names = ` is 19 characters.
     let line = text.lines().position(|l| l.starts_with("pinger")).expect("a pinger line") + 1;
     assert_eq!(list[0].0, format!("t.toml:{line}:20"));
+}
+
+/// A leader-election scenario of five nodes, with `rest` after it.
+fn election(rest: &str) -> String {
+    format!(
+        "name = \"e\"\ndescription = \"silent mistakes\"\npattern = \"leader-election\"\nduration = \"5s\"\n\
+         [nodes]\nnode = 5\n{rest}"
+    )
+}
+
+/// The line of `text` that starts with `prefix` (1-based).
+fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines().position(|l| l.starts_with(prefix)).expect("the line is there") + 1
+}
+
+#[test]
+fn a_node_in_two_partition_groups_is_a_mistake() {
+    let text = election("[[faults]]\nat = \"1s\"\npartition = [[\"node-0\"], [\"node-0\", \"node-1\"]]\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    // `partition = [["node-0"], [` is 26 characters: the second `node-0` is at 27.
+    assert_eq!(list[0].0, format!("t.toml:{}:27", line_of(&text, "partition")));
+    assert!(list[0].1.contains("`node-0` is in two partition groups (1 and 2)"), "{}", list[0].1);
+    // A role overlapping a node: one mistake naming the node.
+    let text = election("[[faults]]\nat = \"1s\"\npartition = [[\"node-3\"], \"node\"]\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("`node-3` is in two partition groups"), "{}", list[0].1);
+}
+
+#[test]
+fn every_bad_name_in_partition_groups_and_orders_is_reported() {
+    let text = election("[[faults]]\nat = \"1s\"\npartition = [[\"nod-0\", \"node-1\"], [\"node-9\"]]\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list[0].1.contains("`nod-0`") && list[1].1.contains("`node-9`"), "{list:?}");
+    let text = election(
+        "[[faults]]\nat = \"1s\"\npartition = \"ring\"\norder = [\"nod-0\", \"node-1\", \"node-1\", \"node\", \"x\"]\n",
+    );
+    let list = listed(&reject(&text, &[]));
+    let messages: Vec<&str> = list.iter().map(|(_, m, _)| m.as_str()).collect();
+    assert_eq!(list.len(), 4, "{list:?}");
+    assert!(messages[0].contains("`nod-0`"), "{messages:?}");
+    assert!(messages[1].contains("`node-1` is in the order twice"), "{messages:?}");
+    assert!(messages[2].contains("single nodes, not roles"), "{messages:?}");
+    assert!(messages[3].contains("`x`"), "{messages:?}");
+}
+
+#[test]
+fn faults_after_the_end_of_the_run_are_mistakes() {
+    let text =
+        election("[[faults]]\nat = \"5s\"\ncrash = \"node-0\"\n[[faults]]\nat = \"4s\"\nheal = true\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].0, format!("t.toml:{}:6", line_of(&text, "at = \"5s\"")));
+    assert!(list[0].1.contains("the run ends at 5s"), "{}", list[0].1);
+    // Shortening the run from the command line makes the fault late too.
+    let text = election("[[faults]]\nat = \"4s\"\nheal = true\n");
+    let list = listed(&reject(&text, &["duration=2s"]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("fire at 4s, but the run ends at 2s"), "{}", list[0].1);
+    // A nemesis window that opens after the end.
+    let text = election("[nemesis]\nevery = \"1s\"\nstart = \"6s\"\nstop = \"9s\"\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].1.contains("the nemesis would start at 6s, but the run ends at 5s"), "{}", list[0].1);
+}
+
+#[test]
+fn links_from_a_node_to_itself_and_rules_that_change_nothing_are_mistakes() {
+    let cases = [
+        ("[[faults]]\nat = \"1s\"\ncut = [\"node-0\", \"n0\"]\n", "same single node"),
+        ("[[faults]]\nat = \"1s\"\ndegrade = [\"node-1\", \"node-1\"]\nloss = 0.5\n", "same single node"),
+        (
+            "[[faults]]\nat = \"1s\"\ndegrade = [\"node-1\", \"node-2\"]\n",
+            "a `degrade` needs at least one of",
+        ),
+        (
+            "[topology]\nshape = \"edges\"\nedges = [[\"node-0\", \"node-0\"]]\n",
+            "an edge joins two different nodes",
+        ),
+        ("[topology.groups.east]\nnodes = []\n", "group `east` has no nodes"),
+        ("[network]\n[[network.links]]\nbetween = [\"node-0\", \"node-1\"]\n", "rule changes nothing"),
+    ];
+    for (rest, expected) in cases {
+        let list = listed(&reject(&election(rest), &[]));
+        assert_eq!(list.len(), 1, "{rest}: {list:?}");
+        assert!(list[0].0.starts_with("t.toml:"), "{list:?}");
+        assert!(list[0].1.contains(expected), "{rest}: {}", list[0].1);
+    }
+    // Links inside one group are links: not a mistake.
+    let inside = election(
+        "[topology.groups.east]\nnodes = [\"node-0\", \"node-1\"]\n[[faults]]\nat = \"1s\"\ndegrade = [\"east\", \"east\"]\nloss = 0.5\n",
+    );
+    Scenario::load("t.toml", &inside, &[], "t.toml").unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn a_bare_name_that_is_no_key_is_shown_as_typed_with_a_suggestion() {
+    let ping_pong = weft_scenarios::find("ping-pong").expect("built in").text;
+    let diagnostics = reject(ping_pong, &["sed=1", "duraton=1s", "round_trips=10", "requests=5"]);
+    let list = listed(&diagnostics);
+    assert_eq!(list.len(), 4, "{list:?}");
+    let locations: Vec<&str> = list.iter().map(|(l, _, _)| l.as_str()).collect();
+    assert_eq!(locations, ["--set #1:1:1", "--set #2:1:1", "--set #3:1:1", "--set #4:1:1"]);
+    assert!(list[0].1.starts_with("`sed` is neither a top-level key nor a parameter"), "{}", list[0].1);
+    assert_eq!(list[0].2.as_deref(), Some("did you mean `seed`?"));
+    assert_eq!(list[1].2.as_deref(), Some("did you mean `duration`?"));
+    let help = list[2].2.as_deref().unwrap_or_default();
+    assert!(help.contains("pattern `ping-pong` has no parameters"), "{help}");
+    assert!(help.contains("--set workload.requests=10"), "{help}");
+    assert_eq!(list[3].2.as_deref(), Some("did you mean `workload.requests`?"));
+    // The snippet is the argument the user typed, not a rewritten one.
+    let rendered = diagnostics.render(false);
+    assert!(rendered.contains("1 | sed=1") && !rendered.contains("params.sed"), "{rendered}");
+    // A real parameter given the short way still loads.
+    let replication = weft_scenarios::find("replication").expect("built in").text;
+    let sets = ["vote_restriction=false".to_string()];
+    Scenario::load("r.toml", replication, &sets, "r").unwrap_or_else(|d| panic!("{d}"));
+    // A misspelt parameter is suggested from the parameters.
+    let list = listed(&reject(replication, &["vote_restrction=false"]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].2.as_deref(), Some("did you mean `vote_restriction`?"));
+}
+
+#[test]
+fn mistakes_inside_a_set_value_point_at_their_own_part() {
+    let flood = weft_scenarios::find("flood-partitioned").expect("built in").text;
+    let list = listed(&reject(flood, &["faults=[{at=\"1s\", crash=\"nod-1\"}, {at=\"2x\", heal=true}]"]));
+    assert_eq!(list.len(), 2, "{list:?}");
+    // `faults=[{at="1s", crash=` is 24 characters; `faults=[{at="1s", crash="nod-1"}, {at="` is 40.
+    assert_eq!(list[0].0, "--set #1:1:25");
+    assert!(list[0].1.contains("`nod-1`"), "{}", list[0].1);
+    assert_eq!(list[1].0, "--set #1:1:41");
+    assert!(list[1].1.starts_with("bad duration `2x`"), "{}", list[1].1);
+}
+
+#[test]
+fn broken_toml_in_a_set_value_is_reported_not_taken_as_a_string() {
+    let flood = weft_scenarios::find("flood-partitioned").expect("built in").text;
+    let list = listed(&reject(flood, &["faults=[{at=\"1s\""]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].0, "--set #1:1:17");
+    assert!(list[0].1.starts_with("invalid TOML"), "{}", list[0].1);
+    // A bare word is still a string.
+    let sets = ["topology=ring".to_string(), "network.latency=uniform 1ms..2ms".to_string()];
+    Scenario::load("f.toml", flood, &sets, "f").unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn a_misspelt_symbolic_target_is_suggested() {
+    let text = election("[[faults]]\nat = \"1s\"\ncrash = \"leadr\"\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].0, format!("t.toml:{}:9", line_of(&text, "crash")));
+    assert!(list[0].1.contains("not one of the targets leader, random, minority"), "{}", list[0].1);
+    assert_eq!(list[0].2.as_deref(), Some("did you mean `leader`?"));
+    let text = election("[[faults]]\nat = \"1s\"\nrestart = \"crahsed\"\n");
+    assert_eq!(listed(&reject(&text, &[]))[0].2.as_deref(), Some("did you mean `crashed`?"));
+}
+
+#[test]
+fn nemesis_weights_are_whole_numbers_of_known_kinds() {
+    let text = election("[nemesis]\nevery = \"1s\"\nfaults = { crash = 2, partitoin = 1, pause = -1 }\n");
+    let list = listed(&reject(&text, &[]));
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list.iter().any(|(_, m, _)| m.contains("-1 is out of range")), "{list:?}");
+    assert!(list.iter().any(|(_, _, h)| h.as_deref() == Some("did you mean `partition`?")), "{list:?}");
+    let text = election("[nemesis]\nevery = \"1s\"\nfaults = { crash = 0 }\n");
+    let list = listed(&reject(&text, &[]));
+    assert!(list[0].1.contains("the nemesis needs at least one of"), "{list:?}");
+    let text = election("[nemesis]\nevery = \"1s\"\nfaults = { crash = 3, partition = 1, clock = 0 }\n");
+    let scenario = Scenario::load("t.toml", &text, &[], "t").unwrap_or_else(|d| panic!("{d}"));
+    let kinds = scenario.nemesis.expect("a nemesis").kinds;
+    use weft_scenarios::faults::NemesisKind;
+    assert_eq!(kinds, [(NemesisKind::Crash, 3), (NemesisKind::Partition, 1)]);
 }

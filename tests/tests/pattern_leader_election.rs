@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use weft_patterns::leader_election::{Config, ElectionNode, HardState, Observation, VoteStorage};
-use weft_scenarios::{RunOptions, ScenarioError, Verdict, library};
+use weft_scenarios::{Verdict, library};
 use weft_sim::{Fault, Handled, NodeId, Sim, SimTime};
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
 use weft_tests::{counter, gauge, run_library as run};
@@ -167,12 +167,12 @@ fn bad_timings_are_refused_with_a_reason() {
         ("params.heartbeat_interval=\"0s\"", "must be more than zero"),
     ];
     for (set, reason) in cases {
-        let scenario =
-            library::find("leader-election").expect("exists").load(&[set.to_string()]).expect("loads");
-        match scenario.run(&RunOptions { seed: 1, keep_trace: false }) {
-            Err(ScenarioError::Unsupported(message)) => assert!(message.contains(reason), "{message}"),
-            other => panic!("{set}: expected Unsupported, got {other:?}"),
-        }
+        // Refused as the scenario loads, at the `--set` that broke it.
+        let errors =
+            library::find("leader-election").expect("exists").load(&[set.to_string()]).expect_err(set);
+        assert_eq!(errors.list.len(), 1, "{}", errors.render(false));
+        assert!(errors.list[0].message.contains(reason), "{}", errors.render(false));
+        assert!(errors.location(&errors.list[0]).is_some_and(|l| l.starts_with("--set")), "{set}");
     }
 }
 

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use weft_scenarios::{RunOptions, ScenarioError, Verdict, library};
+use weft_scenarios::{Verdict, library};
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
 use weft_tests::{counter, run_library};
 
@@ -64,17 +64,16 @@ fn a_clock_jump_beyond_the_bound_breaks_mutual_exclusion_but_not_fencing() {
 
 #[test]
 fn timings_that_cannot_work_are_refused_before_the_run() {
+    // Refused as the scenario loads, at the `--set` that broke it.
     let builtin = library::find("ownership-election").expect("built in");
-    let scenario = builtin.load(&["params.renew_every=\"2s\"".to_string()]).expect("loads");
-    match scenario.run(&RunOptions { seed: 1, keep_trace: false }) {
-        Err(ScenarioError::Unsupported(message)) => assert!(message.contains("renew_every"), "{message}"),
-        other => panic!("expected Unsupported, got {other:?}"),
+    for (set, reason) in
+        [("params.renew_every=\"2s\"", "renew_every (2s)"), ("params.skew_bound=\"1s\"", "skew_bound (1s)")]
+    {
+        let errors = builtin.load(&[set.to_string()]).expect_err("refused");
+        assert_eq!(errors.list.len(), 1, "{}", errors.render(false));
+        assert!(errors.list[0].message.contains(reason), "{}", errors.render(false));
+        assert!(errors.location(&errors.list[0]).is_some_and(|l| l.starts_with("--set")), "{set}");
     }
-    let scenario = builtin.load(&["params.skew_bound=\"1s\"".to_string()]).expect("loads");
-    assert!(matches!(
-        scenario.run(&RunOptions { seed: 1, keep_trace: false }),
-        Err(ScenarioError::Unsupported(_))
-    ));
 }
 
 fn budget() -> FaultBudget {

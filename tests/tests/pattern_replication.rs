@@ -8,7 +8,7 @@ use weft_patterns::replication::Replication;
 use weft_scenarios::catalog::Pattern;
 use weft_scenarios::catalog::replication::{ReplicationJudge, ReplicationPattern};
 use weft_scenarios::run::{Built, build};
-use weft_scenarios::{RunOptions, ScenarioError, Verdict, library};
+use weft_scenarios::{RunOptions, Verdict, library};
 use weft_sim::queue::Calendar;
 use weft_sim::{NodeId, Outcome, Sim, SimTime, Until};
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
@@ -117,23 +117,17 @@ fn without_the_vote_restriction_committed_entries_are_overwritten() {
 
 #[test]
 fn bad_setups_are_explained() {
+    // Refused as the scenario loads, at the `--set` that broke it.
     let scenario = library::find("replication").expect("built in");
-    let err = scenario
-        .load(&["workload.clients=2".into()])
-        .expect("loads")
-        .run(&RunOptions { seed: 1, keep_trace: false });
-    assert!(
-        matches!(&err, Err(ScenarioError::Unsupported(m)) if m.contains("2 clients") && m.contains("3 client nodes")),
-        "{err:?}"
-    );
-    let err = scenario
-        .load(&["heartbeat_interval=200ms".into()])
-        .expect("loads")
-        .run(&RunOptions { seed: 1, keep_trace: false });
-    assert!(
-        matches!(&err, Err(ScenarioError::Unsupported(m)) if m.contains("heartbeat_interval")),
-        "{err:?}"
-    );
+    for (set, reasons) in [
+        ("workload.clients=2", &["2 clients", "3 `client` nodes"][..]),
+        ("heartbeat_interval=200ms", &["heartbeat_interval (200ms)"][..]),
+    ] {
+        let errors = scenario.load(&[set.into()]).expect_err("refused");
+        assert_eq!(errors.list.len(), 1, "{}", errors.render(false));
+        assert!(reasons.iter().all(|r| errors.list[0].message.contains(r)), "{}", errors.render(false));
+        assert!(errors.location(&errors.list[0]).is_some_and(|l| l.starts_with("--set")), "{set}");
+    }
 }
 
 fn replicas(n: usize) -> Vec<String> {

@@ -114,11 +114,16 @@ fn deduplicating_parts_is_what_keeps_the_counts_right() {
 
 #[test]
 fn impossible_parameters_are_refused_with_a_reason() {
-    let refused = |sets: &[&str], expected: &str| match run("scatter-gather", sets, 1, false) {
-        Err(ScenarioError::Unsupported(message)) => {
-            assert!(message.contains(expected), "{sets:?}: {message}")
-        }
-        other => panic!("{sets:?} should be refused, got {other:?}"),
+    // Refused when the scenario loads (so `weft validate` refuses it too),
+    // at the `--set` that made it impossible.
+    let refused = |sets: &[&str], expected: &str| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let scenario = library::find("scatter-gather").expect("a library scenario");
+        let errors = scenario.load(&sets).expect_err("refused");
+        let found = errors.list.iter().find(|d| d.message.contains(expected));
+        let found = found.unwrap_or_else(|| panic!("{sets:?}: {}", errors.render(false)));
+        let location = errors.location(found).unwrap_or_default();
+        assert!(location.starts_with("--set"), "{sets:?}: at {location}");
     };
     refused(&["replicas=3"], "multiple of `replicas`");
     refused(&["hedge_after=10ms"], "replicas = 1");

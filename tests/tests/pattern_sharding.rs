@@ -6,7 +6,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use weft_patterns::sharding::ring::{Ring, moved_fraction_tolerance};
 use weft_patterns::sharding::{invariants, metrics};
-use weft_scenarios::{RunOptions, library};
+use weft_scenarios::library;
 use weft_tests::faults::{FaultBudget, holds_under, schedules};
 use weft_tests::{counter, gauge, run_library as run};
 
@@ -69,9 +69,10 @@ fn bad_parameters_are_refused_not_panicked_on() {
         vec!["shard_timeout=\"0ms\"".to_string()],
         vec!["workload.clients=2".to_string()],
     ] {
-        let loaded = scenario.load(&sets).expect("loads");
-        let err = loaded.run(&RunOptions { seed: 1, keep_trace: false }).expect_err("refused");
-        assert!(!err.to_string().is_empty(), "{sets:?}");
+        // Refused as the scenario loads, at a `--set` that broke it.
+        let errors = scenario.load(&sets).expect_err("refused");
+        assert_eq!(errors.list.len(), 1, "{}", errors.render(false));
+        assert!(errors.location(&errors.list[0]).is_some_and(|l| l.starts_with("--set")), "{sets:?}");
     }
 }
 

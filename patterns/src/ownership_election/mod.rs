@@ -134,36 +134,56 @@ impl Config {
         self.ttl.saturating_sub(self.skew_bound)
     }
 
-    /// Checks that the timings make sense together; `Err` says why not.
+    /// Every way the timings fail to fit together (empty if they fit).
     ///
     /// ```
     /// use std::time::Duration;
     /// use weft_patterns::ownership_election::Config;
     ///
-    /// assert!(Config::default().validate().is_ok());
+    /// assert!(Config::default().validate().is_empty());
     /// let slow_renewals = Config { renew_every: Duration::from_secs(1), ..Config::default() };
-    /// assert!(slow_renewals.validate().expect_err("too slow").contains("renew_every"));
+    /// assert_eq!(slow_renewals.validate()[0].params[0], "renew_every");
     /// ```
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Vec<ConfigError> {
         let Config { ttl, renew_every, skew_bound, act_every, .. } = *self;
         if skew_bound >= ttl {
-            return Err(format!(
-                "skew_bound ({skew_bound:?}) must be shorter than ttl ({ttl:?}): no lease would be usable"
-            ));
+            // Nothing else can be judged: no lease is usable at all.
+            return vec![ConfigError {
+                params: &["skew_bound", "ttl"],
+                message: format!(
+                    "skew_bound ({skew_bound:?}) must be shorter than ttl ({ttl:?}): no lease would be usable"
+                ),
+            }];
         }
         let usable = self.usable_lease();
+        let mut errors = Vec::new();
         if renew_every.is_zero() || renew_every >= usable {
-            return Err(format!(
-                "renew_every ({renew_every:?}) must be more than 0 and less than ttl - skew_bound ({usable:?}), \
-                 or a holder's lease lapses between two renewals"
-            ));
+            errors.push(ConfigError {
+                params: &["renew_every", "ttl", "skew_bound"],
+                message: format!(
+                    "renew_every ({renew_every:?}) must be more than 0 and less than ttl - skew_bound \
+                     ({usable:?}), or a holder's lease lapses between two renewals"
+                ),
+            });
         }
         if act_every.is_zero() || act_every >= usable {
-            return Err(format!(
-                "act_every ({act_every:?}) must be more than 0 and less than ttl - skew_bound ({usable:?}), \
-                 or no action fits inside a lease"
-            ));
+            errors.push(ConfigError {
+                params: &["act_every", "ttl", "skew_bound"],
+                message: format!(
+                    "act_every ({act_every:?}) must be more than 0 and less than ttl - skew_bound ({usable:?}), \
+                     or no action fits inside a lease"
+                ),
+            });
         }
-        Ok(())
+        errors
     }
+}
+
+/// Timings of a [`Config`] that do not fit together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The fields involved, the one at fault first.
+    pub params: &'static [&'static str],
+    /// Why, naming the values.
+    pub message: String,
 }

@@ -13,7 +13,7 @@ use weft_patterns::leader_election::{Config, ElectionChecker, ElectionNode, Obse
 use weft_sim::queue::QueueKind;
 use weft_sim::{NodeId, NodeStatus, Sim, SimTime};
 
-use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
+use super::{Conflict, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
 use crate::scenario::Scenario;
@@ -88,6 +88,27 @@ impl Pattern for LeaderElectionPattern {
         has_leader: true,
     };
 
+    fn validate(scenario: &Scenario) -> Vec<Conflict> {
+        let params = &scenario.params;
+        let (min, max) = (params.duration(ELECTION_TIMEOUT_MIN), params.duration(ELECTION_TIMEOUT_MAX));
+        let mut conflicts = Vec::new();
+        for name in [ELECTION_TIMEOUT_MIN, HEARTBEAT_INTERVAL] {
+            if params.duration(name).is_zero() {
+                conflicts.push(Conflict::new(
+                    &[&format!("params.{name}")],
+                    format!("{name} must be more than zero: a zero timer re-arms forever"),
+                ));
+            }
+        }
+        if max < min {
+            conflicts.push(Conflict::new(
+                &[&format!("params.{ELECTION_TIMEOUT_MAX}"), &format!("params.{ELECTION_TIMEOUT_MIN}")],
+                format!("{ELECTION_TIMEOUT_MAX} ({max:?}) is less than {ELECTION_TIMEOUT_MIN} ({min:?})"),
+            ));
+        }
+        conflicts
+    }
+
     fn prepare(scenario: &Scenario, _seed: u64) -> Result<Prepared<Self>, ScenarioError> {
         let params = &scenario.params;
         let config = Config {
@@ -99,18 +120,6 @@ impl Pattern for LeaderElectionPattern {
                 _ => VoteStorage::Durable,
             },
         };
-        if config.election_timeout_min.is_zero() || config.heartbeat_interval.is_zero() {
-            return Err(ScenarioError::Unsupported(
-                "election_timeout_min and heartbeat_interval must be more than zero (a zero timer re-arms forever)"
-                    .into(),
-            ));
-        }
-        if config.election_timeout_max < config.election_timeout_min {
-            return Err(ScenarioError::Unsupported(format!(
-                "election_timeout_max ({:?}) is less than election_timeout_min ({:?})",
-                config.election_timeout_max, config.election_timeout_min
-            )));
-        }
         let members = scenario.node_count();
         let names = scenario.roles.iter().flat_map(|r| r.names.iter().cloned()).collect();
         Ok(Prepared {

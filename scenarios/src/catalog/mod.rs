@@ -100,7 +100,7 @@ pub enum PropertyKind {
     /// Once, when the run stops ("exactly this many deliveries").
     AtEnd,
     /// Must have become true some time after the faults stop: judged `within`
-    /// the last healing fault when the scenario gives a bound, and when the
+    /// the end of the last fault when the scenario gives a bound, and when the
     /// run stops otherwise.
     Eventually,
 }
@@ -111,7 +111,7 @@ pub struct Judgement {
     /// Now.
     pub now: SimTime,
     /// The bound the scenario gave (`within`), if any: how long after the
-    /// last healing fault the property had to become true.
+    /// end of the last fault the property had to become true.
     pub within: Option<std::time::Duration>,
     /// True when the run has stopped.
     pub at_end: bool,
@@ -127,6 +127,16 @@ pub trait Pattern: 'static {
 
     /// What scenarios may say about it.
     const INFO: PatternInfo;
+
+    /// Every way the scenario's settings fail to fit together: one
+    /// parameter against another, or against the role counts or the
+    /// workload (each setting alone was checked as it was read). Called when
+    /// the scenario loads, so `weft validate` reports the same mistakes as
+    /// `weft run`, each at the setting it names; [`Pattern::prepare`] may
+    /// assume there are none.
+    fn validate(_scenario: &Scenario) -> Vec<Conflict> {
+        Vec::new()
+    }
 
     /// Makes what the run needs: one node factory per role (in
     /// [`PatternInfo::roles`] order), and the judge.
@@ -172,6 +182,45 @@ pub trait Pattern: 'static {
     }
 }
 
+/// Settings of a scenario that do not fit together (`election_timeout_max`
+/// below `election_timeout_min`, more initial shards than shard nodes),
+/// found by [`Pattern::validate`]. The loader reports it at the first of its
+/// `keys` the scenario writes, so the user sees which line to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The settings involved, as `--set` spells them (`params.ttl`,
+    /// `nodes.leaf`, `workload.clients`), the likeliest to change first.
+    pub keys: Vec<String>,
+    /// What is wrong, naming the values: one sentence, no pattern prefix.
+    pub message: String,
+}
+
+impl Conflict {
+    /// A conflict between the settings at `keys`.
+    pub fn new(keys: &[&str], message: impl Into<String>) -> Conflict {
+        Conflict { keys: keys.iter().map(|k| k.to_string()).collect(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The conflict, if any, between `[workload] clients` and the `clients`
+/// client nodes of role `role`: each client node is one workload client.
+pub fn workload_clients_conflict(scenario: &Scenario, role: &str, clients: usize) -> Option<Conflict> {
+    let asked = scenario.workload.as_ref()?.clients.filter(|asked| *asked as usize != clients)?;
+    Some(Conflict::new(
+        &["workload.clients", &format!("nodes.{role}")],
+        format!(
+            "the workload names {asked} clients but [nodes] has {clients} `{role}` nodes: each client node is \
+             one workload client (make them agree, or leave out workload.clients)"
+        ),
+    ))
+}
+
 /// The plans of a pattern's `clients` client nodes, one per node, drawn
 /// from the workload stream (`make` as in [`Workload::plans`]); empty plans
 /// when the scenario has no workload. Each client node is one workload
@@ -188,9 +237,9 @@ pub fn client_plans<Op>(
         return Ok((0..clients).map(|_| Vec::new()).collect());
     };
     if let Some(asked) = workload.clients.filter(|asked| *asked as usize != clients) {
+        // `Pattern::validate` reports this at load (workload_clients_conflict).
         return Err(ScenarioError::Unsupported(format!(
-            "the workload names {asked} clients but [nodes] has {clients} client nodes: each client node is \
-             one workload client (make them agree, or leave out workload.clients)"
+            "the workload names {asked} clients but there are {clients} client nodes"
         )));
     }
     Ok(workload.plans(clients, &mut stream_rng(seed, Stream::Workload), make))
@@ -219,6 +268,8 @@ impl<P: Pattern> std::fmt::Debug for Prepared<P> {
 pub trait Entry: Sync {
     /// The pattern's declarations.
     fn info(&self) -> &'static PatternInfo;
+    /// The scenario's settings that do not fit together ([`Pattern::validate`]).
+    fn validate(&self, scenario: &Scenario) -> Vec<Conflict>;
     /// Runs `scenario` once.
     fn run(
         &self,
@@ -240,6 +291,10 @@ struct Of<P>(PhantomData<fn() -> P>);
 impl<P: Pattern> Entry for Of<P> {
     fn info(&self) -> &'static PatternInfo {
         &const { P::INFO }
+    }
+
+    fn validate(&self, scenario: &Scenario) -> Vec<Conflict> {
+        P::validate(scenario)
     }
 
     fn run(

@@ -12,9 +12,9 @@ use weft_patterns::ownership_election::{
 use weft_sim::queue::QueueKind;
 use weft_sim::{NodeId, Sim, SimTime};
 
-use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
+use super::{Conflict, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
-use crate::params::{ParamKind, ParamSpec, ParamValue};
+use crate::params::{ParamKind, ParamSpec, ParamValue, Params};
 use crate::scenario::Scenario;
 
 /// The ownership-election pattern.
@@ -108,16 +108,14 @@ impl Pattern for OwnershipElectionPattern {
         has_leader: true,
     };
 
+    fn validate(scenario: &Scenario) -> Vec<Conflict> {
+        let errors = config(&scenario.params).validate();
+        let keys = |params: &[&str]| params.iter().map(|p| format!("params.{p}")).collect();
+        errors.into_iter().map(|e| Conflict { keys: keys(e.params), message: e.message }).collect()
+    }
+
     fn prepare(scenario: &Scenario, _seed: u64) -> Result<Prepared<Self>, ScenarioError> {
-        let params = &scenario.params;
-        let config = Config {
-            ttl: params.duration("ttl"),
-            renew_every: params.duration("renew_every"),
-            skew_bound: params.duration("skew_bound"),
-            act_every: params.duration("act_every"),
-            fencing: params.flag("fencing"),
-        };
-        config.validate().map_err(|why| ScenarioError::Unsupported(format!("ownership-election: {why}")))?;
+        let config = config(&scenario.params);
         let service = NodeId::new(0);
         let resource = NodeId::new(scenario.node_count() as u32 - 1);
         Ok(Prepared {
@@ -165,5 +163,16 @@ impl Pattern for OwnershipElectionPattern {
             (metrics::HELD_FRACTION, judge.held_fraction(now)),
             (metrics::LONGEST_GAP_MS, judge.longest_gap(now).as_secs_f64() * 1e3),
         ]
+    }
+}
+
+/// The pattern's configuration, from the scenario's parameters.
+fn config(params: &Params) -> Config {
+    Config {
+        ttl: params.duration("ttl"),
+        renew_every: params.duration("renew_every"),
+        skew_bound: params.duration("skew_bound"),
+        act_every: params.duration("act_every"),
+        fencing: params.flag("fencing"),
     }
 }

@@ -15,7 +15,7 @@ use weft_patterns::replication::{Checker, Config, Observation, OpKind, PlannedOp
 use weft_sim::queue::QueueKind;
 use weft_sim::{NodeId, NodeStatus, Sim, SimTime};
 
-use super::client_plans;
+use super::{Conflict, client_plans, workload_clients_conflict};
 use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
@@ -143,6 +143,34 @@ impl Pattern for ReplicationPattern {
         has_leader: true,
     };
 
+    fn validate(scenario: &Scenario) -> Vec<Conflict> {
+        let params = &scenario.params;
+        let heartbeat_interval = params.duration("heartbeat_interval");
+        let election_timeout = params.duration("election_timeout");
+        let mut conflicts = Vec::new();
+        if heartbeat_interval.is_zero() || heartbeat_interval >= election_timeout {
+            conflicts.push(Conflict::new(
+                &["params.heartbeat_interval", "params.election_timeout"],
+                format!(
+                    "heartbeat_interval ({heartbeat_interval:?}) must be above zero and below election_timeout \
+                     ({election_timeout:?}), or followers stand for election while the leader is alive"
+                ),
+            ));
+        }
+        for name in ["request_timeout", "retry_backoff"] {
+            if params.duration(name).is_zero() {
+                conflicts.push(Conflict::new(
+                    &[&format!("params.{name}")],
+                    format!(
+                        "{name} must be above zero, or clients retry in a loop that never lets time pass"
+                    ),
+                ));
+            }
+        }
+        conflicts.extend(workload_clients_conflict(scenario, "client", scenario.roles[1].names.len()));
+        conflicts
+    }
+
     fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
         let replicas = scenario.roles[0].names.len();
         let clients = scenario.roles[1].names.len();
@@ -158,17 +186,6 @@ impl Pattern for ReplicationPattern {
             retry_backoff: params.duration("retry_backoff"),
             request_deadline: params.duration("request_deadline"),
         };
-        if config.heartbeat_interval.is_zero() || config.heartbeat_interval >= config.election_timeout {
-            return Err(ScenarioError::Unsupported(format!(
-                "heartbeat_interval ({:?}) must be above zero and below election_timeout ({:?}), or followers stand for election while the leader is alive",
-                config.heartbeat_interval, config.election_timeout
-            )));
-        }
-        if config.request_timeout.is_zero() || config.retry_backoff.is_zero() {
-            return Err(ScenarioError::Unsupported(
-                "request_timeout and retry_backoff must be above zero, or clients retry in a loop that never lets time pass".into(),
-            ));
-        }
         let plans = client_plans(scenario, clients, seed, |op, key, _| PlannedOp {
             kind: OpKind::from_name(op).unwrap_or(OpKind::Put),
             key,

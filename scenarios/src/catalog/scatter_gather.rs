@@ -15,7 +15,7 @@ use weft_patterns::scatter_gather::{
 use weft_sim::queue::QueueKind;
 use weft_sim::{NodeId, Sim, SimTime};
 
-use super::client_plans;
+use super::{Conflict, client_plans, workload_clients_conflict};
 use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
@@ -136,6 +136,62 @@ impl Pattern for ScatterGatherPattern {
         has_leader: false,
     };
 
+    fn validate(scenario: &Scenario) -> Vec<Conflict> {
+        let leaves = scenario.roles[1].names.len() as u32;
+        let params = &scenario.params;
+        let replicas = params.count("replicas") as u32;
+        let deadline = params.duration("deadline");
+        let hedge_after = Some(params.duration("hedge_after")).filter(|d| !d.is_zero());
+        let client_timeout = params.duration("client_timeout");
+        let mut conflicts = Vec::new();
+        if !leaves.is_multiple_of(replicas) {
+            conflicts.push(Conflict::new(
+                &["params.replicas", "nodes.leaf"],
+                format!(
+                    "{leaves} leaves cannot hold {replicas} replicas of each shard: the leaf count must be a \
+                     multiple of `replicas`"
+                ),
+            ));
+        }
+        if deadline.is_zero() {
+            conflicts.push(Conflict::new(
+                &["params.deadline"],
+                "the deadline must be longer than 0s: the root would answer before asking",
+            ));
+        }
+        if let Some(after) = hedge_after {
+            if replicas < 2 {
+                conflicts.push(Conflict::new(
+                    &["params.hedge_after", "params.replicas"],
+                    format!(
+                        "hedge_after = {after:?} asks another replica of a silent shard, but replicas = 1: set \
+                         replicas to 2 or more, or hedge_after to \"0s\""
+                    ),
+                ));
+            }
+            if after >= deadline {
+                conflicts.push(Conflict::new(
+                    &["params.hedge_after", "params.deadline"],
+                    format!(
+                        "hedge_after ({after:?}) must be shorter than the deadline ({deadline:?}), or the hedge \
+                         comes after the answer"
+                    ),
+                ));
+            }
+        }
+        if client_timeout <= deadline {
+            conflicts.push(Conflict::new(
+                &["params.client_timeout", "params.deadline"],
+                format!(
+                    "client_timeout ({client_timeout:?}) must be longer than the deadline ({deadline:?}), or \
+                     clients retry queries the root is still gathering"
+                ),
+            ));
+        }
+        conflicts.extend(workload_clients_conflict(scenario, "client", scenario.roles[2].names.len()));
+        conflicts
+    }
+
     fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
         let leaves = scenario.roles[1].names.len() as u32;
         let clients = scenario.roles[2].names.len();
@@ -144,34 +200,6 @@ impl Pattern for ScatterGatherPattern {
         let deadline = params.duration("deadline");
         let hedge_after = Some(params.duration("hedge_after")).filter(|d| !d.is_zero());
         let client_timeout = params.duration("client_timeout");
-        let unsupported = |message: String| Err(ScenarioError::Unsupported(message));
-        if !leaves.is_multiple_of(replicas) {
-            return unsupported(format!(
-                "{leaves} leaves cannot hold {replicas} replicas of each shard: the leaf count must be a multiple of `replicas`"
-            ));
-        }
-        if deadline.is_zero() {
-            return unsupported(
-                "the deadline must be longer than 0s: the root would answer before asking".into(),
-            );
-        }
-        if let Some(after) = hedge_after {
-            if replicas < 2 {
-                return unsupported(format!(
-                    "hedge_after = {after:?} asks another replica of a silent shard, but replicas = 1: set replicas to 2 or more, or hedge_after to \"0s\""
-                ));
-            }
-            if after >= deadline {
-                return unsupported(format!(
-                    "hedge_after ({after:?}) must be shorter than the deadline ({deadline:?}), or the hedge comes after the answer"
-                ));
-            }
-        }
-        if client_timeout <= deadline {
-            return unsupported(format!(
-                "client_timeout ({client_timeout:?}) must be longer than the deadline ({deadline:?}), or clients retry queries the root is still gathering"
-            ));
-        }
         let dedupe_parts = params.flag("dedupe_parts");
         let config = Config {
             shards: leaves / replicas,

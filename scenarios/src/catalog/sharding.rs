@@ -14,7 +14,7 @@ use weft_patterns::sharding::{Client, Config, Observation, Op, Reshard, Router, 
 use weft_sim::queue::QueueKind;
 use weft_sim::{NodeId, Sim, SimTime};
 
-use super::client_plans;
+use super::{Conflict, client_plans, workload_clients_conflict};
 use super::{Factory, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
 use crate::params::{ParamKind, ParamSpec, ParamValue};
@@ -131,8 +131,45 @@ impl Pattern for ShardingPattern {
         has_leader: false,
     };
 
+    fn validate(scenario: &Scenario) -> Vec<Conflict> {
+        let config = config(scenario);
+        let (shard_nodes, initial_shards) = (config.shard_nodes, config.initial_shards);
+        let mut conflicts = Vec::new();
+        if initial_shards > shard_nodes {
+            conflicts.push(Conflict::new(
+                &["params.initial_shards", "nodes.shard"],
+                format!("initial_shards = {initial_shards}, but there are only {shard_nodes} shard nodes"),
+            ));
+        }
+        if config.reshard == Reshard::Add && initial_shards == shard_nodes {
+            conflicts.push(Conflict::new(
+                &["params.initial_shards", "params.reshard", "nodes.shard"],
+                format!(
+                    "reshard = \"add\" needs a spare shard node: initial_shards ({initial_shards}) must be below \
+                     the {shard_nodes} shard nodes"
+                ),
+            ));
+        }
+        if config.reshard == Reshard::Remove && initial_shards < 2 {
+            conflicts.push(Conflict::new(
+                &["params.initial_shards", "params.reshard"],
+                "reshard = \"remove\" needs at least 2 shards in the first map (initial_shards)",
+            ));
+        }
+        for name in ["shard_timeout", "retry_delay", "handoff_retry"] {
+            if scenario.params.duration(name).is_zero() {
+                conflicts.push(Conflict::new(
+                    &[&format!("params.{name}")],
+                    format!("{name} must be longer than zero: retries would never let time pass"),
+                ));
+            }
+        }
+        conflicts.extend(workload_clients_conflict(scenario, "client", scenario.roles[2].names.len()));
+        conflicts
+    }
+
     fn prepare(scenario: &Scenario, seed: u64) -> Result<Prepared<Self>, ScenarioError> {
-        let config = config(scenario)?;
+        let config = config(scenario);
         let clients = scenario.roles[2].names.len();
         let plans: Vec<Plan<Op>> =
             client_plans(scenario, clients, seed, |operation, key, i| match operation {
@@ -187,8 +224,9 @@ impl Pattern for ShardingPattern {
     }
 }
 
-/// The pattern's configuration from the scenario's parameters and roles.
-fn config(scenario: &Scenario) -> Result<Config, ScenarioError> {
+/// The pattern's configuration from the scenario's parameters and roles
+/// (whether it fits together is [`Pattern::validate`]'s question).
+fn config(scenario: &Scenario) -> Config {
     let params = &scenario.params;
     let shard_nodes = scenario.roles[1].names.len() as u32;
     let reshard = match params.choice("reshard") {
@@ -201,29 +239,7 @@ fn config(scenario: &Scenario) -> Result<Config, ScenarioError> {
         0 => shard_nodes,
         n => n,
     };
-    if initial_shards > shard_nodes {
-        return Err(ScenarioError::Unsupported(format!(
-            "initial_shards = {initial_shards}, but there are only {shard_nodes} shard nodes"
-        )));
-    }
-    if reshard == Reshard::Add && initial_shards == shard_nodes {
-        return Err(ScenarioError::Unsupported(format!(
-            "reshard = \"add\" needs a spare shard node: initial_shards ({initial_shards}) must be below the {shard_nodes} shard nodes"
-        )));
-    }
-    if reshard == Reshard::Remove && initial_shards < 2 {
-        return Err(ScenarioError::Unsupported(
-            "reshard = \"remove\" needs at least 2 shards in the first map (initial_shards)".into(),
-        ));
-    }
-    for name in ["shard_timeout", "retry_delay", "handoff_retry"] {
-        if params.duration(name).is_zero() {
-            return Err(ScenarioError::Unsupported(format!(
-                "{name} must be longer than zero: retries would never let time pass"
-            )));
-        }
-    }
-    Ok(Config {
+    Config {
         shard_nodes,
         initial_shards,
         virtual_nodes: params.count("virtual_nodes") as u32,
@@ -234,5 +250,5 @@ fn config(scenario: &Scenario) -> Result<Config, ScenarioError> {
         request_deadline: params.duration("request_deadline"),
         handoff_retry: params.duration("handoff_retry"),
         freeze_moving_keys: params.flag("freeze_moving_keys"),
-    })
+    }
 }

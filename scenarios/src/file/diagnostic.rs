@@ -37,6 +37,13 @@ impl Sources {
         self.0.get(index)
     }
 
+    /// `name:line:column` of the start of `origin`.
+    pub fn locate(&self, origin: &Origin) -> String {
+        let name = self.get(origin.source).map_or("?", |s| s.name.as_str());
+        let (line, column) = self.line_column(origin.source, origin.span.start);
+        format!("{name}:{line}:{column}")
+    }
+
     /// The 1-based line and column (in characters) of byte `offset` of
     /// source `index`.
     pub fn line_column(&self, index: usize, offset: usize) -> (usize, usize) {
@@ -139,9 +146,8 @@ impl Diagnostics {
     /// `file:line:column` of a diagnostic, or just the source name.
     pub fn location(&self, diagnostic: &Diagnostic) -> Option<String> {
         let origin = diagnostic.origin.as_ref()?;
-        let source = self.sources.get(origin.source)?;
-        let (line, column) = self.sources.line_column(origin.source, origin.span.start);
-        Some(format!("{}:{line}:{column}", source.name))
+        self.sources.get(origin.source)?;
+        Some(self.sources.locate(origin))
     }
 
     /// Renders every diagnostic, with colour if `styled`.

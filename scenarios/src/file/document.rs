@@ -157,9 +157,22 @@ fn convert(value: &Spanned<DeValue<'_>>, source: usize) -> Item {
 ///
 /// The value is read as TOML if it parses as a TOML value (`10`, `0.5`,
 /// `true`, `["a", "b"]`, `{ count = 3 }`) and as a plain string otherwise,
-/// so `--set pattern=flood` needs no quotes. A numeric path segment indexes
-/// an array: `faults.0.at=2s`.
+/// so `--set pattern=flood` needs no quotes; a value that starts like an
+/// array, a table or a quoted string must be valid TOML. A numeric path
+/// segment indexes an array: `faults.0.at=2s`.
 pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<(), Diagnostic> {
+    apply_set_under(root, sources, source, &[])
+}
+
+/// [`apply_set`], with the key path taken to start below the keys `implied`
+/// (`--set round_trips=10` is `params.round_trips`). The implied keys point
+/// at the key the user wrote: it is what made them.
+pub fn apply_set_under(
+    root: &mut Item,
+    sources: &Sources,
+    source: usize,
+    implied: &[&str],
+) -> Result<(), Diagnostic> {
     let text = sources.get(source).map_or("", |s| s.text.as_str());
     let whole = Origin { source, span: 0..text.len() };
     let Some(eq) = text.find('=') else {
@@ -172,12 +185,13 @@ pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<()
     }
     let value_start = eq + 1 + (value_text.len() - value_text.trim_start().len());
     let value_origin = Origin { source, span: value_start..eq + 1 + value_text.trim_end().len() };
-    let value = parse_set_value(value_text.trim(), &value_origin);
+    let value = parse_set_value(value_text.trim(), &value_origin)?;
 
-    let segments: Vec<&str> = path.split('.').map(str::trim).collect();
+    let mut segments: Vec<&str> = implied.to_vec();
+    segments.extend(path.split('.').map(str::trim));
     // Where each segment starts in the argument, so a mistake in one segment
     // is pointed at precisely.
-    let mut segment_origins = Vec::with_capacity(segments.len());
+    let mut segment_origins = vec![key_origin.clone(); implied.len()];
     let mut offset = 0;
     for raw in path.split('.') {
         let lead = raw.len() - raw.trim_start().len();
@@ -185,7 +199,7 @@ pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<()
         segment_origins.push(Origin { source, span: start..start + raw.trim().len() });
         offset += raw.len() + 1;
     }
-    if segments.iter().any(|s| s.is_empty()) {
+    if segments[implied.len()..].iter().any(|s| s.is_empty()) {
         return Err(Diagnostic::at(&key_origin, format!("`{path}` is not a key path (empty segment)")));
     }
     let mut here = root;
@@ -246,30 +260,45 @@ pub fn apply_set(root: &mut Item, sources: &Sources, source: usize) -> Result<()
     unreachable!("the loop returns at the last segment")
 }
 
-fn parse_set_value(text: &str, origin: &Origin) -> Item {
-    // Parse as the right-hand side of a TOML key; anything that is not valid
-    // TOML is taken as a bare string.
-    let wrapped = format!("v = {text}");
-    if let Ok(table) = DeTable::parse(&wrapped)
+/// The text a `--set` value is wrapped in to parse it as TOML.
+const WRAP: &str = "v = ";
+
+fn parse_set_value(text: &str, origin: &Origin) -> Result<Item, Diagnostic> {
+    // Parse as the right-hand side of a TOML key.
+    let wrapped = format!("{WRAP}{text}");
+    let parsed = DeTable::parse(&wrapped);
+    if let Ok(table) = &parsed
         && let Some(v) = table.get_ref().get("v")
     {
         let mut item = convert(v, origin.source);
-        relocate(&mut item, origin);
-        return item;
+        relocate(&mut item, origin.span.start);
+        return Ok(item);
     }
-    Item { value: Value::String(text.to_string()), origin: origin.clone() }
+    // Not TOML. Text that starts like an array, a table or a quoted string
+    // was meant as TOML and is broken: say where. Anything else is a bare
+    // string, so `--set topology=ring` needs no quotes.
+    if let (Err(error), Some('[' | '{' | '"' | '\'')) = (&parsed, text.chars().next()) {
+        let span = error.span().unwrap_or(WRAP.len()..wrapped.len());
+        let inner = span.start.saturating_sub(WRAP.len())..span.end.saturating_sub(WRAP.len());
+        return Err(Diagnostic::at(&origin.narrow(inner), format!("invalid TOML: {}", error.message().trim()))
+            .help("a value that starts with `[`, `{` or a quote is read as TOML; quote the whole argument for the shell"));
+    }
+    Ok(Item { value: Value::String(text.to_string()), origin: origin.clone() })
 }
 
-/// Points an item parsed from a `--set` value (and everything inside it) at
-/// the whole value in the argument: the spans of the wrapped text are not the
-/// argument's.
-fn relocate(item: &mut Item, origin: &Origin) {
-    item.origin = origin.clone();
+/// Moves the spans of an item parsed from a wrapped `--set` value (and of
+/// everything inside it) into the argument, where the value starts at byte
+/// `start`: a mistake inside an array or table then points at its own part.
+fn relocate(item: &mut Item, start: usize) {
+    let shift = |span: &mut std::ops::Range<usize>| {
+        *span = span.start.saturating_sub(WRAP.len()) + start..span.end.saturating_sub(WRAP.len()) + start;
+    };
+    shift(&mut item.origin.span);
     match &mut item.value {
-        Value::Array(items) => items.iter_mut().for_each(|i| relocate(i, origin)),
+        Value::Array(items) => items.iter_mut().for_each(|i| relocate(i, start)),
         Value::Table(table) => table.entries.iter_mut().for_each(|e| {
-            e.key_origin = origin.clone();
-            relocate(&mut e.item, origin);
+            shift(&mut e.key_origin.span);
+            relocate(&mut e.item, start);
         }),
         _ => {}
     }

@@ -30,6 +30,11 @@ impl<'s> Reader<'s> {
         Reader { sources, diagnostics: Vec::new() }
     }
 
+    /// The texts the documents come from.
+    pub fn sources(&self) -> &'s Sources {
+        self.sources
+    }
+
     /// Records a mistake.
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
@@ -342,6 +347,11 @@ impl<'t> Fields<'t> {
     /// Where the table was written.
     pub fn origin(&self) -> &'t Origin {
         self.origin
+    }
+
+    /// True if the table has `key`, asked for or not.
+    pub fn was_written(&self, key: &str) -> bool {
+        self.table.get(key).is_some()
     }
 
     /// Reports every key that was not asked for.

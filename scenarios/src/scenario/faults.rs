@@ -9,7 +9,7 @@ use crate::faults::{FaultAction, Nemesis, NemesisKind, PlannedFault, SHAPES, Sha
 use crate::file::document::{Item, Value};
 use crate::file::reader::{Fields, Reader};
 
-use super::network::{read_pair, read_patch};
+use super::network::{LINK_FIELDS, read_pair, read_patch};
 use super::nodes::{Names, SYMBOLIC_TARGETS};
 
 /// The keys that name a fault's action.
@@ -33,10 +33,11 @@ pub(super) fn read_faults(
     item: Option<&Item>,
     names: &Names,
     info: &PatternInfo,
+    duration: Option<Duration>,
 ) -> Vec<PlannedFault> {
     let Some(items) = item.and_then(|i| reader.array(i)) else { return Vec::new() };
     let mut faults: Vec<PlannedFault> =
-        items.iter().filter_map(|f| read_fault(reader, f, names, info)).collect();
+        items.iter().filter_map(|f| read_fault(reader, f, names, info, duration)).collect();
     // Faults fire in time order; faults at the same time, in written order.
     faults.sort_by_key(|f| f.at);
     faults
@@ -47,9 +48,22 @@ pub(super) fn read_fault(
     item: &Item,
     names: &Names,
     info: &PatternInfo,
+    duration: Option<Duration>,
 ) -> Option<PlannedFault> {
     let mut fields = Fields::new(reader, item, "a [[faults]] entry")?;
-    let at = fields.required(reader, "at").and_then(|a| reader.duration(a));
+    let at_item = fields.required(reader, "at");
+    let at = at_item.and_then(|a| reader.duration(a));
+    if let (Some(item), Some(at), Some(duration)) = (at_item, at, duration)
+        && at >= duration
+    {
+        reader.error(
+            &item.origin,
+            format!(
+                "this fault would fire at {at:?}, but the run ends at {duration:?} (`duration`): it would never \
+                 fire; move it earlier or make the run longer"
+            ),
+        );
+    }
     let lasting_item = fields.optional("for");
     let lasting = lasting_item.and_then(|l| reader.duration(l));
     let written: Vec<(&'static str, &Item)> =
@@ -105,18 +119,16 @@ pub(super) fn read_action(
         "partition" => {
             let isolate = fields.optional("target");
             let order_item = fields.optional("order");
-            let order = match order_item {
-                Some(item) => Some(read_order(reader, item, names)?),
-                None => None,
-            };
+            // Read the order and the shape both before giving up on either,
+            // so every mistake in them is reported at once.
+            let order = order_item.map(|item| read_order(reader, item, names));
+            if let Some(None) = order {
+                reader.choice(value, "partition shape", SHAPES);
+                return None;
+            }
+            let order = order.flatten();
             let shape = match &value.value {
-                Value::Array(groups) => {
-                    let mut sets = Vec::new();
-                    for g in groups {
-                        sets.push(names.resolve_set(reader, g)?);
-                    }
-                    Shape::Groups(sets)
-                }
+                Value::Array(groups) => Shape::Groups(read_partition_groups(reader, groups, names)?),
                 _ => match reader.choice(value, "partition shape", SHAPES)? {
                     "halves" => Shape::Halves,
                     "isolate-one" => {
@@ -150,6 +162,13 @@ pub(super) fn read_action(
         "degrade" => {
             let pair = read_pair(reader, value, names);
             let patch = read_patch(reader, fields);
+            if !LINK_FIELDS.iter().any(|key| fields.was_written(key)) {
+                reader.error(
+                    &value.origin,
+                    format!("a `degrade` needs at least one of {} to change", LINK_FIELDS.join(", ")),
+                );
+                return None;
+            }
             let (a, b) = pair?;
             FaultAction::Degrade { a, b, patch }
         }
@@ -193,38 +212,103 @@ pub(super) fn read_action(
     })
 }
 
+/// `partition = [["a", "b"], ["c"]]`: the groups of an explicit partition.
+/// Every name in every group is resolved and every mistake reported; a node
+/// may be in one group only (in two, which side would it be on?).
+fn read_partition_groups(
+    reader: &mut Reader<'_>,
+    groups: &[Item],
+    names: &Names,
+) -> Option<Vec<Vec<NodeId>>> {
+    // The group each node was first put in, by node.
+    let mut group_of: Vec<Option<usize>> = vec![None; names.nodes.len()];
+    let mut sets = Vec::new();
+    let mut ok = true;
+    for (index, group) in groups.iter().enumerate() {
+        let members: Vec<&Item> = match &group.value {
+            Value::Array(items) => items.iter().collect(),
+            _ => vec![group],
+        };
+        let mut set = Vec::new();
+        for member in members {
+            let Some(ids) = names.resolve(reader, member) else {
+                ok = false;
+                continue;
+            };
+            // Nodes this name puts on a second side, with the first side.
+            let mut twice = Vec::new();
+            for id in ids {
+                match group_of[id.index()] {
+                    Some(first) if first != index => twice.push((id, first)),
+                    _ => {
+                        group_of[id.index()] = Some(index);
+                        set.push(id);
+                    }
+                }
+            }
+            let shown = |id: NodeId| format!("`{}`", names.nodes[id.index()]);
+            match twice.as_slice() {
+                [] => {}
+                [(id, first)] => reader.error(
+                    &member.origin,
+                    format!(
+                        "{} is in two partition groups ({} and {}): a node is on one side only",
+                        shown(*id),
+                        first + 1,
+                        index + 1
+                    ),
+                ),
+                several => reader.error(
+                    &member.origin,
+                    format!(
+                        "{} are each in two partition groups: a node is on one side only",
+                        several.iter().map(|(id, _)| shown(*id)).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+            }
+            ok &= twice.is_empty();
+        }
+        set.sort();
+        set.dedup();
+        sets.push(set);
+    }
+    ok.then_some(sets)
+}
+
 /// The `order` of a `bridge` or `ring`: every node once, by name, in the
 /// order the shape lays them out (roles and groups are not allowed: their
 /// members would have no order of their own).
 fn read_order(reader: &mut Reader<'_>, item: &Item, names: &Names) -> Option<Vec<NodeId>> {
     let items = reader.array(item)?;
     let mut order = Vec::new();
+    let mut ok = true;
     for name in items {
-        match names.resolve(reader, name)?.as_slice() {
-            [node] if !order.contains(node) => order.push(*node),
-            [node] => {
+        match names.resolve(reader, name).as_deref() {
+            None => ok = false,
+            Some([node]) if !order.contains(node) => order.push(*node),
+            Some([node]) => {
                 let shown = &names.nodes[node.index()];
                 reader.error(&name.origin, format!("`{shown}` is in the order twice"));
-                return None;
+                ok = false;
             }
-            _ => {
+            Some(_) => {
                 reader.error(&name.origin, "an order names single nodes, not roles or groups");
-                return None;
+                ok = false;
             }
         }
     }
-    if order.len() != names.nodes.len() {
+    if ok && order.len() != names.nodes.len() {
+        let missing: Vec<String> = (0..names.nodes.len())
+            .filter(|i| !order.contains(&NodeId::new(*i as u32)))
+            .map(|i| format!("`{}`", names.nodes[i]))
+            .collect();
         reader.error(
             &item.origin,
-            format!(
-                "an order lists every node once: {} nodes, and this lists {}",
-                names.nodes.len(),
-                order.len()
-            ),
+            format!("an order lists every node once; this one leaves out {}", missing.join(", ")),
         );
         return None;
     }
-    Some(order)
+    ok.then_some(order)
 }
 
 /// A clock jump: `"+200ms"` (ahead) or `"-200ms"` (behind).
@@ -253,6 +337,46 @@ pub(super) fn read_offset(reader: &mut Reader<'_>, item: &Item) -> Option<ClockO
     }
 }
 
+/// The nemesis's `faults`: a list of kinds, equally likely
+/// (`["crash", "partition"]`), or a table of kinds and whole-number weights
+/// (`{ crash = 3, partition = 1 }`: three crashes for each partition; 0
+/// leaves a kind out).
+fn read_nemesis_kinds(
+    reader: &mut Reader<'_>,
+    item: &Item,
+    names: &[&'static str],
+) -> Vec<(NemesisKind, u32)> {
+    let kind_of = |name: &str| NemesisKind::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k);
+    let mut kinds = Vec::new();
+    match &item.value {
+        Value::Table(_) => {
+            let Some(mut fields) = Fields::new(reader, item, "the nemesis `faults`") else { return kinds };
+            for (name, kind) in NemesisKind::ALL {
+                if let Some(w) = fields.optional(name)
+                    && let Some(weight) = reader.count(w, 0, 1_000)
+                    && weight > 0
+                {
+                    kinds.push((*kind, weight as u32));
+                }
+            }
+            fields.finish(reader);
+        }
+        _ => {
+            for k in reader.array(item).unwrap_or_default() {
+                if let Some(kind) = reader.choice(k, "nemesis fault", names).and_then(kind_of) {
+                    kinds.push((kind, 1));
+                }
+            }
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    if kinds.is_empty() {
+        reader.error(&item.origin, format!("the nemesis needs at least one of {}", names.join(", ")));
+    }
+    kinds
+}
+
 pub(super) fn read_nemesis(
     reader: &mut Reader<'_>,
     item: &Item,
@@ -261,23 +385,8 @@ pub(super) fn read_nemesis(
     let mut fields = Fields::new(reader, item, "[nemesis]")?;
     let names: Vec<&'static str> = NemesisKind::ALL.iter().map(|(n, _)| *n).collect();
     let kinds = match fields.optional("faults") {
-        Some(f) => {
-            let mut kinds = Vec::new();
-            for k in reader.array(f).unwrap_or_default() {
-                if let Some(name) = reader.choice(k, "nemesis fault", &names)
-                    && let Some((_, kind)) = NemesisKind::ALL.iter().find(|(n, _)| *n == name)
-                {
-                    kinds.push(*kind);
-                }
-            }
-            kinds.sort();
-            kinds.dedup();
-            if kinds.is_empty() {
-                reader.error(&f.origin, format!("the nemesis needs at least one of {}", names.join(", ")));
-            }
-            kinds
-        }
-        None => NemesisKind::ALL.iter().map(|(_, k)| *k).collect(),
+        Some(f) => read_nemesis_kinds(reader, f, &names),
+        None => NemesisKind::ALL.iter().map(|(_, k)| (*k, 1)).collect(),
     };
     let every = fields.required(reader, "every").and_then(|e| {
         let every = reader.duration(e)?;
@@ -291,7 +400,8 @@ pub(super) fn read_nemesis(
         Some(l) => read_duration_range(reader, l),
         None => Some((Duration::from_millis(100), Duration::from_secs(1))),
     };
-    let start = match fields.optional("start") {
+    let start_item = fields.optional("start");
+    let start = match start_item {
         Some(s) => reader.duration(s),
         None => Some(Duration::ZERO),
     };
@@ -312,6 +422,18 @@ pub(super) fn read_nemesis(
         None => Some(false),
     };
     fields.finish(reader);
+    if let (Some(start), Some(duration), Some(s)) = (start, duration, start_item)
+        && start >= duration
+    {
+        reader.error(
+            &s.origin,
+            format!(
+                "the nemesis would start at {start:?}, but the run ends at {duration:?} (`duration`): it \
+                 would never fire a fault"
+            ),
+        );
+        return None;
+    }
     if let (Some(start), Some(stop)) = (start, stop)
         && start > stop
     {
@@ -598,7 +720,8 @@ restore-speed = "all"
             let text = format!("{HEAD}[[faults]]\nat = \"1s\"\npartition = \"ring\"\norder = {order}\n");
             Scenario::load("f.toml", &text, &[], "f.toml").expect_err("a bad order").to_string()
         };
-        assert!(bad(r#"["node-0", "node-1"]"#).contains("an order lists every node once: 5 nodes"));
+        let missing = bad(r#"["node-0", "node-1"]"#);
+        assert!(missing.contains("leaves out `node-2`, `node-3`, `node-4`"), "{missing}");
         assert!(bad(r#"["node-0", "node-0", "node-1", "node-2", "node-3"]"#).contains("in the order twice"));
         assert!(bad(r#"["node", "node-1"]"#).contains("single nodes, not roles or groups"));
         let order = r#"["node-0", "node-1", "node-2", "node-3", "node-4"]"#;

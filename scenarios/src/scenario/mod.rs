@@ -10,16 +10,16 @@ use std::time::Duration;
 use weft_sim::Latency;
 use weft_sim::trace::TraceSink;
 
-use crate::ScenarioError;
-use crate::catalog::{self, Entry, PatternInfo, PropertySpec};
+use crate::catalog::{self, Conflict, Entry, PatternInfo, PropertySpec};
 use crate::faults::{Nemesis, PlannedFault};
-use crate::file::diagnostic::{Diagnostic, Diagnostics, Sources};
+use crate::file::diagnostic::{Diagnostic, Diagnostics, Origin, Sources};
 use crate::file::document::{self, Item, Value};
 use crate::file::reader::{Fields, Reader};
 use crate::network::Network;
 use crate::params::Params;
 use crate::report::{RunOptions, RunReport};
 use crate::workload::Workload;
+use crate::{ScenarioError, closest};
 
 // Each section of the file is read by its own module.
 mod checks;
@@ -89,8 +89,8 @@ pub struct Role {
 pub struct Check {
     /// The property.
     pub property: &'static PropertySpec,
-    /// For `eventually` properties: how long after the last healing fault it
-    /// must hold.
+    /// For `eventually` properties: how long after the end of the last
+    /// fault (its undo, or its firing if it has none) it must hold.
     pub within: Option<Duration>,
 }
 
@@ -137,7 +137,8 @@ impl Scenario {
     /// # Ok::<(), weft_scenarios::file::Diagnostics>(())
     /// ```
     pub fn load(file: &str, text: &str, sets: &[String], reference: &str) -> Result<Scenario, Diagnostics> {
-        let (sources, root, diagnostics) = parse_with_sets(file, text, sets);
+        let (sources, mut root, mut diagnostics) = parse_with_sets(file, text, sets);
+        check_shorthands(&mut root, &sources, sets, &mut diagnostics);
         let mut reader = Reader::new(&sources);
         reader.diagnostics = diagnostics;
         let scenario = read(&mut reader, &root, reference, sets, text);
@@ -185,14 +186,16 @@ impl Scenario {
 
 /// Parses `text` and splices `sets` into it, exactly as [`Scenario::load`]
 /// does before it reads the result; also returns every syntax and `--set`
-/// mistake found.
+/// mistake found. The `n`th `--set` is the source `--set #n`, its text the
+/// argument as the user wrote it.
 pub(crate) fn parse_with_sets(file: &str, text: &str, sets: &[String]) -> (Sources, Item, Vec<Diagnostic>) {
     let mut sources = Sources::default();
     let main = sources.add(file, text);
     let (mut root, mut diagnostics) = document::parse(&sources, main);
-    for set in sets {
-        let source = sources.add("--set", shorthand(set));
-        if let Err(d) = document::apply_set(&mut root, &sources, source) {
+    for (number, set) in sets.iter().enumerate() {
+        let source = sources.add(format!("--set #{}", number + 1), set.as_str());
+        let implied: &[&str] = if shorthand(set).is_some() { &["params"] } else { &[] };
+        if let Err(d) = document::apply_set_under(&mut root, &sources, source, implied) {
             diagnostics.push(d);
         }
     }
@@ -200,15 +203,72 @@ pub(crate) fn parse_with_sets(file: &str, text: &str, sets: &[String]) -> (Sourc
 }
 
 /// `--set name=value` where `name` is not a top-level key is taken as
-/// `params.name`, so `--set round_trips=10` reads as people expect.
-fn shorthand(set: &str) -> String {
-    match set.split_once('=') {
-        Some((key, value))
-            if !key.contains('.') && !TOP_LEVEL_KEYS.contains(&key.trim()) && !key.trim().is_empty() =>
-        {
-            format!("params.{}={value}", key.trim())
+/// `params.name`, so `--set round_trips=10` reads as people expect: the
+/// name, if `set` is such a shorthand.
+fn shorthand(set: &str) -> Option<&str> {
+    let key = set.split_once('=')?.0.trim();
+    (!key.contains('.') && !key.is_empty() && !TOP_LEVEL_KEYS.contains(&key)).then_some(key)
+}
+
+/// The fields of the sections a `--set` most often changes, for suggesting
+/// `workload.requests` to someone who wrote `--set requests=10`.
+const SECTION_FIELDS: &[(&str, &[&str])] = &[
+    ("workload", &["clients", "requests", "arrival", "rate", "mix", "keys"]),
+    ("network", &["latency", "loss", "duplicate", "fifo", "bandwidth"]),
+    ("topology", &["shape"]),
+    ("nemesis", &["every", "lasting", "start", "stop", "swarm"]),
+];
+
+/// Checks each shorthand `--set name=value` against the pattern's
+/// parameters: a name that is no parameter is reported at the argument the
+/// user typed, with a suggestion drawn from the top-level keys, the
+/// parameters and the common section fields, and is taken out of
+/// `[params]` so it is reported once.
+fn check_shorthands(root: &mut Item, sources: &Sources, sets: &[String], diagnostics: &mut Vec<Diagnostic>) {
+    // Without a known pattern there are no parameters to judge against;
+    // the unknown pattern is reported as it is read.
+    let pattern = match top_item(root, "pattern").map(|i| &i.value) {
+        Some(Value::String(name)) => catalog::find(name).ok(),
+        _ => None,
+    };
+    let Some(info) = pattern.map(|p| p.info()) else { return };
+    let params: Vec<&str> = info.params.iter().map(|p| p.name).collect();
+    for (number, set) in sets.iter().enumerate() {
+        let Some(key) = shorthand(set) else { continue };
+        if params.contains(&key) {
+            continue;
         }
-        _ => set.to_string(),
+        let source = number + 1;
+        debug_assert_eq!(sources.get(source).map(|s| s.text.as_str()), Some(set.as_str()));
+        let start = set.find(key).expect("the key is in its argument");
+        let origin = Origin { source, span: start..start + key.len() };
+        // Suggestions: the bare names a shorthand may be, then the section
+        // fields, shown with their section.
+        let mut candidates: Vec<(&str, String)> =
+            TOP_LEVEL_KEYS.iter().chain(&params).map(|k| (*k, k.to_string())).collect();
+        for (section, fields) in SECTION_FIELDS {
+            candidates.extend(fields.iter().map(|f| (*f, format!("{section}.{f}"))));
+        }
+        let suggestion = closest(key, candidates.iter().map(|(bare, _)| *bare))
+            .and_then(|bare| candidates.iter().find(|(b, _)| *b == bare).map(|(_, full)| full.clone()));
+        let parameters = match params.as_slice() {
+            [] => format!("pattern `{}` has no parameters", info.name),
+            _ => format!("the parameters of pattern `{}` are {}", info.name, params.join(", ")),
+        };
+        let diagnostic = Diagnostic::at(
+            &origin,
+            format!("`{key}` is neither a top-level key nor a parameter of pattern `{}`", info.name),
+        );
+        diagnostics.push(match suggestion {
+            Some(s) => diagnostic.help(format!("did you mean `{s}`?")),
+            None => diagnostic.help(format!(
+                "a bare name is a top-level key or a parameter ({parameters}); anything else is a key path \
+                 from the top of the file, such as `--set workload.requests=10`"
+            )),
+        });
+        if let Some(Value::Table(params)) = top_item_mut(root, "params").map(|i| &mut i.value) {
+            params.entries.retain(|e| e.key != key);
+        }
     }
 }
 
@@ -266,7 +326,7 @@ fn read(
     let mut names = Names::new(&roles);
     let network = read_network(reader, top.optional("topology"), top.optional("network"), &mut names);
     let workload = read_workload(reader, top.optional("workload"), info);
-    let faults = read_faults(reader, top.optional("faults"), &names, info);
+    let faults = read_faults(reader, top.optional("faults"), &names, info, duration);
     let nemesis = top.optional("nemesis").and_then(|item| read_nemesis(reader, item, duration));
     let checks = read_checks(reader, top.optional("checks"), info);
     let expect = top.optional("expect").and_then(|item| read_expect(reader, item, info, &checks));
@@ -286,7 +346,7 @@ fn read(
         ),
         _ => {}
     }
-    Some(Scenario {
+    let scenario = Scenario {
         name: name?,
         description: description?,
         pattern,
@@ -303,6 +363,44 @@ fn read(
         reference: reference.to_string(),
         sets: sets.to_vec(),
         text: text.to_string(),
+    };
+    // Settings that must fit together are judged only once each one alone
+    // is right: a bad value read as its default would only add noise.
+    if reader.diagnostics.is_empty() {
+        for conflict in pattern.validate(&scenario) {
+            report_conflict(reader, root, &conflict);
+        }
+    }
+    Some(scenario)
+}
+
+/// Reports `conflict` at the first of its keys the scenario writes (in the
+/// file or a `--set`), and says where the others are, or that they are at
+/// their defaults.
+fn report_conflict(reader: &mut Reader<'_>, root: &Item, conflict: &Conflict) {
+    let written: Vec<Option<Origin>> =
+        conflict.keys.iter().map(|key| lookup(root, key).map(|item| item.origin.clone())).collect();
+    let first = written.iter().position(Option::is_some);
+    let origin = first.and_then(|i| written[i].clone()).unwrap_or_else(|| root.origin.narrow(0..0));
+    let others: Vec<String> = (conflict.keys.iter().zip(&written).enumerate())
+        .filter(|(i, _)| Some(*i) != first)
+        .map(|(_, (key, origin))| match origin {
+            Some(origin) => format!("`{key}` at {}", reader.sources().locate(origin)),
+            None => format!("`{key}` (not written: its default)"),
+        })
+        .collect();
+    let mut diagnostic = Diagnostic::at(&origin, conflict.message.clone());
+    if !others.is_empty() {
+        diagnostic = diagnostic.help(format!("also involved: {}", others.join(", ")));
+    }
+    reader.report(diagnostic);
+}
+
+/// The item at `path` (`params.ttl`), if the document has it.
+fn lookup<'a>(root: &'a Item, path: &str) -> Option<&'a Item> {
+    path.split('.').try_fold(root, |item, key| match &item.value {
+        Value::Table(table) => table.get(key).map(|e| &e.item),
+        _ => None,
     })
 }
 
@@ -313,9 +411,37 @@ fn top_item<'a>(root: &'a Item, key: &str) -> Option<&'a Item> {
     }
 }
 
+fn top_item_mut<'a>(root: &'a mut Item, key: &str) -> Option<&'a mut Item> {
+    match &mut root.value {
+        Value::Table(t) => t.entries.iter_mut().find(|e| e.key == key).map(|e| &mut e.item),
+        _ => None,
+    }
+}
+
 /// Scenario and node names: lowercase words joined by `-` (or `_`), so they
 /// are safe on a command line and in a file name.
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suggestions for bare `--set` names are real fields: each section
+    /// lists them among the keys it expects.
+    #[test]
+    fn section_fields_are_keys_their_sections_accept() {
+        let text = crate::find("ping-pong").expect("built in").text;
+        for (section, fields) in SECTION_FIELDS {
+            let sets = [format!("{section}.no_such_key=1")];
+            let error = Scenario::load("p.toml", text, &sets, "p").expect_err("an unknown key");
+            let message =
+                &error.list.iter().find(|d| d.message.contains("no_such_key")).expect("reported").message;
+            for field in *fields {
+                assert!(message.contains(&format!("`{field}`")), "{section}.{field}: {message}");
+            }
+        }
+    }
 }

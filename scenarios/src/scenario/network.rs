@@ -62,7 +62,17 @@ pub(super) fn read_network(
                 let Some(mut f) = Fields::new(reader, link, "a [[network.links]] rule") else { continue };
                 let between = f.required(reader, "between");
                 let patch = read_patch(reader, &mut f);
+                let changes_something = LINK_FIELDS.iter().any(|key| f.was_written(key));
                 f.finish(reader);
+                if !changes_something {
+                    reader.error(
+                        &link.origin,
+                        format!(
+                            "this [[network.links]] rule changes nothing: set at least one of {}",
+                            LINK_FIELDS.join(", ")
+                        ),
+                    );
+                }
                 if let Some((a, b)) = between.and_then(|b| read_pair(reader, b, names)) {
                     rules.push(LinkRule { a, b, patch });
                 }
@@ -72,6 +82,9 @@ pub(super) fn read_network(
     }
     Some(Network { topology: shape?, default, groups, rules })
 }
+
+/// The fields of a link that a table may set.
+pub(super) const LINK_FIELDS: &[&str] = &["latency", "loss", "duplicate", "fifo", "bandwidth"];
 
 /// The link fields a table may set: `latency`, `loss`, `duplicate`,
 /// `fifo`, `bandwidth`.
@@ -177,6 +190,10 @@ pub(super) fn read_shape(
                     let b = names.resolve_str(reader, b, bo);
                     if let (Some(a), Some(b)) = (a, b) {
                         match (a.as_slice(), b.as_slice()) {
+                            ([a], [b]) if a == b => reader.error(
+                                &edge.origin,
+                                "an edge joins two different nodes: a node needs no link to itself",
+                            ),
                             ([a], [b]) => edges.push((*a, *b)),
                             _ => reader.error(&edge.origin, "an edge joins two nodes, not roles or groups"),
                         }
@@ -199,7 +216,14 @@ pub(super) fn read_groups(reader: &mut Reader<'_>, item: &Item, names: &mut Name
     let mut groups = Vec::new();
     for TomlEntry { key, key_origin, item } in fields {
         let Some(mut f) = Fields::new(reader, item, &format!("group `{key}`")) else { continue };
-        let members = f.required(reader, "nodes").and_then(|n| names.resolve_set(reader, n));
+        let members = f.required(reader, "nodes").and_then(|n| {
+            let members = names.resolve_set(reader, n)?;
+            if members.is_empty() {
+                reader.error(&n.origin, format!("group `{key}` has no nodes: name at least one"));
+                return None;
+            }
+            Some(members)
+        });
         let inside = read_patch(reader, &mut f);
         f.finish(reader);
         if names.lookup(key).is_some() {
@@ -232,7 +256,17 @@ pub(super) fn read_pair(
         reader.error(&item.origin, "expected two names, such as [\"east\", \"west\"]");
         return None;
     };
-    let a = names.resolve_set(reader, a);
-    let b = names.resolve_set(reader, b);
-    Some((a?, b?))
+    let (a, b) = (names.resolve_set(reader, a), names.resolve_set(reader, b));
+    let (a, b) = (a?, b?);
+    // Links join two different nodes: `["n1", "n1"]` names none (while
+    // `["east", "east"]` names every link inside `east`).
+    if a.is_empty() || b.is_empty() {
+        reader.error(&item.origin, "an empty list names no node, so these name no link");
+        return None;
+    }
+    if a.iter().all(|x| b.iter().all(|y| x == y)) {
+        reader.error(&item.origin, "both name the same single node, and a node has no link to itself");
+        return None;
+    }
+    Some((a, b))
 }

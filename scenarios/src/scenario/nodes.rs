@@ -200,23 +200,38 @@ impl Names {
         name: &str,
         origin: &Origin,
     ) -> Option<Vec<NodeId>> {
+        self.resolve_or_report(reader, name, origin, &[])
+    }
+
+    /// Resolves `name`; if it names nothing, reports it, suggesting the
+    /// closest of the names and of `symbols` (words such as `leader` that
+    /// may stand where a name does).
+    fn resolve_or_report(
+        &self,
+        reader: &mut Reader<'_>,
+        name: &str,
+        origin: &Origin,
+        symbols: &[&str],
+    ) -> Option<Vec<NodeId>> {
         if let Some(ids) = self.lookup(name) {
             return Some(ids);
         }
-        let all = self
-            .nodes
-            .iter()
-            .map(String::as_str)
+        let all = (symbols.iter().copied())
+            .chain(self.nodes.iter().map(String::as_str))
             .chain(self.roles.iter().map(|(n, _)| *n))
             .chain(self.groups.iter().map(|(n, _)| n.as_str()));
         let suggestion = closest(name, all);
         let mut known: Vec<&str> = self.roles.iter().map(|(n, _)| *n).collect();
         known.extend(self.groups.iter().map(|(n, _)| n.as_str()));
+        let symbolic = match symbols {
+            [] => String::new(),
+            _ => format!(", and it is not one of the targets {}", symbols.join(", ")),
+        };
         reader.report(
             Diagnostic::at(
                 origin,
                 format!(
-                    "no node, role or group is called `{name}` (nodes are named like `{}`; roles and groups: {})",
+                    "no node, role or group is called `{name}`{symbolic} (nodes are named like `{}`; roles and groups: {})",
                     self.nodes.first().map_or("", String::as_str),
                     known.join(", ")
                 ),
@@ -269,7 +284,12 @@ impl Names {
             "crashed" => Target::Crashed,
             "paused" => Target::Paused,
             "all" => Target::All,
-            name => Target::Nodes(self.resolve_str(reader, name, &item.origin)?),
+            name => {
+                // A misspelt `leader` is as likely as a misspelt node name.
+                let symbols: Vec<&str> =
+                    SYMBOLIC_TARGETS.iter().copied().filter(|s| *s != "leader" || info.has_leader).collect();
+                Target::Nodes(self.resolve_or_report(reader, name, &item.origin, &symbols)?)
+            }
         })
     }
 }
