@@ -30,6 +30,9 @@
 //!    when it was invoked or invoked while it ran (those whose order
 //!    relative to it is in question), the completed operations overlapping
 //!    those, and the operations that wrote the values it could have seen.
+//!    The window must show the violation on its own: if its operations
+//!    alone can be ordered, the nearest operations before it are added
+//!    until they cannot (see [`widen`]).
 
 use std::collections::BTreeSet;
 
@@ -150,6 +153,7 @@ pub(crate) fn explain(
     // 3. The window, with the writers of the possible states.
     let writers: BTreeSet<usize> = states.iter().flatten().flat_map(|(_, w)| w.iter().copied()).collect();
     let window = window_of(part, &kept, blocked, &writers);
+    let window = widen(part, &kept, k, window, &mut allowance.meter(4));
     // The operations that completed while the blocked one ran: if it fits a
     // state, one of them cannot follow it.
     let during: Vec<usize> = window
@@ -222,6 +226,64 @@ fn window_of(part: &Partition, kept: &[bool], blocked: usize, writers: &BTreeSet
     let mut window: Vec<usize> = core.iter().copied().chain(context).chain(writers.iter().copied()).collect();
     window.sort_by_key(|&j| part.call[j]);
     window.dedup();
+    window
+}
+
+/// True if the operations `members` of the failing prefix ending at `k`,
+/// alone, cannot be linearized (`None`: the budget ran out deciding).
+fn fails_alone(part: &mut Partition, members: &[usize], k: u32, meter: &mut Meter<'_>) -> Option<bool> {
+    let mut only = vec![false; part.ops.len()];
+    for &j in members {
+        only[j] = true;
+    }
+    let items: Vec<Item> = prefix(part, &only, k, None).into_iter().map(|(_, item)| item).collect();
+    match search(&Problem::new(items), &mut part.machine, Goal::Linearize, meter).end {
+        End::Exhausted => Some(true),
+        End::Linearized => Some(false),
+        End::GaveUp(_) => None,
+    }
+}
+
+/// Makes sure the window shows the violation: the operations in it, on
+/// their own, must not be linearizable. The window around the blocked
+/// operation usually is, but not always: what pins a value down may lie
+/// further back (a read of 1 proves that a timed-out `write 1` happened,
+/// and so a later read of null is stale — yet the read of 1 completed long
+/// before). Then the nearest operations of the failing prefix are added,
+/// 1, 2, 4, ... of them, until the window fails (the whole prefix does), and
+/// those of the added that it can do without are dropped again, farthest
+/// first. If the budget runs out on the way, the window is the whole
+/// failing prefix: bigger than needed, but never wrong.
+fn widen(part: &mut Partition, kept: &[bool], k: u32, window: Vec<usize>, meter: &mut Meter<'_>) -> Vec<usize> {
+    let everything: Vec<usize> = (0..part.ops.len()).filter(|&j| kept[j] && part.call[j] < k).collect();
+    match fails_alone(part, &window, k, meter) {
+        Some(true) => return window,
+        None => return everything,
+        Some(false) => {}
+    }
+    let mut rest: Vec<usize> = everything.iter().copied().filter(|j| !window.contains(j)).collect();
+    rest.sort_by_key(|&j| std::cmp::Reverse(part.call[j]));
+    let mut take = 1;
+    let mut added = loop {
+        let take_now = take.min(rest.len());
+        let candidate: Vec<usize> = window.iter().chain(&rest[..take_now]).copied().collect();
+        match fails_alone(part, &candidate, k, meter) {
+            Some(true) => break rest[..take_now].to_vec(),
+            None => return everything,
+            // (The whole prefix fails, so this ends.)
+            Some(false) if take_now == rest.len() => return everything,
+            Some(false) => take *= 2,
+        }
+    };
+    for &j in added.clone().iter().rev().take(MAX_DROP_TRIES) {
+        let without: Vec<usize> = window.iter().chain(&added).copied().filter(|&i| i != j).collect();
+        if fails_alone(part, &without, k, meter) == Some(true) {
+            added.retain(|&i| i != j);
+        }
+    }
+    let mut window: Vec<usize> = window.into_iter().chain(added).collect();
+    window.sort_by_key(|&j| part.call[j]);
+    debug_assert!(window.windows(2).all(|w| w[0] != w[1]), "no operation twice");
     window
 }
 

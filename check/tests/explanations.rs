@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::violation;
+use common::{assert_window_fails, violation};
 use weft_check::history::{Function, Value};
 use weft_check::{Model, Outcome, Violation};
 
@@ -52,6 +52,27 @@ fn a_stale_read_is_shown_with_the_write_it_missed() {
         v.message()
     );
     assert!(v.message().contains("has 2 operations (lines 3-6, 20ns to 50ns)"), "{}", v.message());
+    assert_fits(&v);
+}
+
+#[test]
+fn the_window_holds_the_read_that_proves_a_timed_out_write_happened() {
+    // p0's write of 1 timed out: alone, it may never have happened, and
+    // p1's read of null would be fine. But p1 read 1 first, so it did
+    // happen: the window must show that read, or it proves nothing.
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1
+         p1 invoke read
+         p1 ok read 1
+         p0 info write 1
+         p1 invoke read
+         p1 ok read null",
+    );
+    assert_eq!(v.operation.label(), "read → null");
+    assert_eq!(window(&v), ops(&[(0, "write 1 ?"), (1, "read → 1"), (1, "read → null")]));
+    assert_eq!((v.window.start_line, v.window.end_line), (2, 6), "from the read of 1 to the read of null");
+    assert_window_fails(Model::Register, &v);
     assert_fits(&v);
 }
 
