@@ -63,7 +63,12 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
         if args.json {
             print_json_lines(&[], summary)?;
         } else {
-            out!("sweep       {}: shard {selection} has no seeds (there are more shards than seeds)", scenario.name);
+            let shard = selection.shard.map(|s| s.to_string()).unwrap_or_default();
+            out!(
+                "sweep       {}: shard {shard} of seeds {} has no seeds (there are more shards than seeds)",
+                scenario.name,
+                selection.seeds
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
