@@ -40,7 +40,7 @@ use crate::budget::{Budget, Meter};
 use crate::history::Value;
 use crate::model::{Action, Machine, Model, State};
 use crate::operation::{Operation, Operations, Outcome, Partition};
-use crate::search::{End, Goal, Item, Problem, search};
+use crate::search::{End, Goal, Item, Problem, impossible_reads, search};
 use crate::{Violation, Window};
 
 /// At most this many reads are tried for dropping: each try is a search.
@@ -161,7 +161,16 @@ pub(crate) fn explain(
         .copied()
         .filter(|&j| j != blocked && part.ret[j].is_some_and(|r| r > part.call[blocked] && r < k))
         .collect();
-    let reason = reason(part, blocked, states.as_ref(), model, ops, earliest, &during);
+    let mut reason = reason(part, blocked, states.as_ref(), model, ops, earliest, &during);
+    if states.is_none() {
+        // Listing the values ran out of budget; the quick test before the
+        // search may still say why, without listing them.
+        let items: Vec<(usize, Item)> = prefix(part, &kept, k, None);
+        let problem = Problem::new(items.iter().map(|&(_, item)| item).collect());
+        if impossible_reads(&problem).into_iter().any(|i| items[i].0 == blocked) {
+            reason = impossible_reason(part, &kept, k, blocked, model, ops);
+        }
+    }
     let operations: Vec<Operation> = window.iter().map(|&j| ops.all[part.ops[j]].clone()).collect();
     let states = states.map(|s| s.iter().map(|&(s, _)| part.machine.value(s)).collect());
     violation(part, ops.all[part.ops[blocked]].clone(), states, reason, operations)
@@ -285,6 +294,45 @@ fn widen(part: &mut Partition, kept: &[bool], k: u32, window: Vec<usize>, meter:
     window.sort_by_key(|&j| part.call[j]);
     debug_assert!(window.windows(2).all(|w| w[0] != w[1]), "no operation twice");
     window
+}
+
+/// Why the blocked read (or swapped cas) is impossible, when the quick test
+/// before the search says so: nothing invoked before it completed writes
+/// its value, or every such write was overwritten before it began.
+fn impossible_reason(
+    part: &Partition,
+    kept: &[bool],
+    k: u32,
+    blocked: usize,
+    model: Model,
+    ops: &Operations,
+) -> String {
+    let op = &ops.all[part.ops[blocked]];
+    let object = object(model, part);
+    let (Action::Read { expect } | Action::Cas { expect, .. }) = part.actions[blocked] else {
+        return format!("{op} cannot take effect");
+    };
+    let value = serde_json::to_string(&part.machine.value(expect)).unwrap_or_default();
+    let written = (0..part.ops.len()).any(|j| {
+        kept[j]
+            && part.call[j] < k
+            && match part.actions[j] {
+                Action::Write { value } => value == expect,
+                Action::Cas { new, swapped: Some(true) | None, .. } => new == expect,
+                _ => false,
+            }
+    });
+    let needs = if matches!(part.actions[blocked], Action::Read { .. }) { "returned" } else { "swapped from" };
+    if written || expect == Machine::INITIAL {
+        format!(
+            "{op} cannot take effect: it {needs} {value}, but every {value} {object} held before it completed \
+             was overwritten by an update that completed before it was invoked"
+        )
+    } else {
+        format!(
+            "{op} cannot take effect: it {needs} {value}, but no operation invoked before it completed writes {value}"
+        )
+    }
 }
 
 /// `the register` or `key "k1"`.

@@ -3,9 +3,10 @@
 
 mod common;
 
+use common::generate::{Shape, corrupt_a_read, generate};
 use common::{assert_window_fails, violation};
 use weft_check::history::{Function, Value};
-use weft_check::{Model, Outcome, Violation};
+use weft_check::{Budget, Model, Outcome, Verdict, Violation, check};
 
 /// The window's operations as `(process, label)`.
 fn window(v: &Violation) -> Vec<(u32, String)> {
@@ -205,4 +206,42 @@ fn the_blocked_operation_is_drawn_double() {
     let row = text.lines().find(|l| l.starts_with("p1")).expect("a row for p1");
     assert!(row.contains("==cas 1→2 refused=="), "{text}");
     assert!(v.render().contains("= p1    cas 1→2 refused"), "{}", v.render());
+}
+
+#[test]
+fn a_big_history_with_a_read_of_a_value_never_written_is_decided_without_searching() {
+    // Thousands of operations by dozens of clients: showing that no order
+    // works would take the search millions of configurations. The quick
+    // test before it sees that nothing wrote the value.
+    for model in [Model::Register, Model::CasRegister] {
+        let shape = Shape { model, operations: 3_000, processes: 40, keys: 1, unknown_percent: 5 };
+        let history = corrupt_a_read(&generate(&shape, 3), 2_999).expect("the history has reads");
+        let report = check(&history, model, Budget { max_states: 200_000, ..Budget::DEFAULT }).expect("fits");
+        let Verdict::NotLinearizable { violation } = &report.verdict else {
+            panic!("{model}: {}", report.summary());
+        };
+        assert_eq!(report.states_explored, 0, "{model}: decided before the search");
+        assert!(
+            violation.reason.contains("it returned 1000000007, but ")
+                && violation.reason.contains("1000000007"),
+            "{model}: {}",
+            violation.reason
+        );
+        assert_window_fails(model, violation);
+    }
+}
+
+#[test]
+fn a_read_of_a_value_overwritten_before_it_began_is_explained() {
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke write 2
+         p1 ok write 2
+         p2 invoke read
+         p2 ok read null",
+    );
+    assert!(v.reason.contains("it returned null, but while it ran the register could only hold 2"), "{}", v.reason);
+    assert_window_fails(Model::Register, &v);
 }

@@ -81,8 +81,9 @@ pub fn violation(model: Model, shorthand: &str) -> Violation {
 }
 
 /// The history of a violation's window on its own: each operation's
-/// invocation and, if it completed within the window, its completion, in
-/// the order of their lines (and with their times, if they had any).
+/// invocation and completion (even one after the window closes: the window
+/// shows how it ended), in the order of their lines (and with their times,
+/// if they had any).
 pub fn window_history(v: &Violation) -> History {
     use weft_check::Outcome;
     use weft_check::history::{EventType, Function, HistoryEvent, TimedEvent, Value};
@@ -105,9 +106,7 @@ pub fn window_history(v: &Violation) -> History {
             Outcome::Fail => Some(EventType::Fail),
             Outcome::Open => None,
         };
-        if let (Some(kind), Some(line)) = (completion, op.complete_line)
-            && line <= v.window.end_line
-        {
+        if let (Some(kind), Some(line)) = (completion, op.complete_line) {
             let value = if reads && kind != EventType::Ok { Value::Null } else { op.value.clone() };
             let swapped = if kind == EventType::Ok { op.swapped } else { None };
             events.push((line, TimedEvent { event: event(kind, value, swapped), time: op.complete_time }));
