@@ -369,9 +369,11 @@ fn reason(
         let held = list(part, states);
         let value = |s: State| serde_json::to_string(&part.machine.value(s)).unwrap_or_default();
         return match action {
-            Action::Read { expect } => format!(
+            // What the history says it returned (for a key, null and "" are
+            // one value to the model, but the reader saw one of them).
+            Action::Read { .. } => format!(
                 "{op} cannot take effect: it returned {}, but while it ran {object} could only hold {held}",
-                value(expect)
+                serde_json::to_string(&op.value).unwrap_or_default()
             ),
             Action::Cas { expect, swapped: Some(true), .. } => format!(
                 "{op} cannot take effect: it swapped, so {object} held {}, but while it ran {object} \

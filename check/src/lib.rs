@@ -322,13 +322,17 @@ impl Report {
             Verdict::NotLinearizable { .. } => "NOT linearizable".to_string(),
             Verdict::Unknown { .. } => "unknown (gave up)".to_string(),
         };
+        let count = |n: u64, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
         let keys = match self.model {
-            Model::Kv => format!(" on {} keys", self.keys),
+            Model::Kv => format!(" on {}", count(self.keys as u64, "key")),
             _ => String::new(),
         };
         format!(
-            "{verdict}: {} operations by {} processes{keys} ({}); {} states explored",
-            self.operations, self.processes, self.model, self.states_explored
+            "{verdict}: {} by {}{keys} ({}); {} explored",
+            count(self.operations as u64, "operation"),
+            count(self.processes as u64, "process"),
+            self.model,
+            count(self.states_explored, "state")
         )
     }
 }
