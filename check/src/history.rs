@@ -116,8 +116,8 @@ pub struct TimedEvent {
     #[serde(flatten)]
     pub event: HistoryEvent,
     /// When, in nanoseconds of virtual time. Always there in a recorded
-    /// history; a history file may leave times out (then the order of the
-    /// lines is all a checker knows).
+    /// history; a history file may leave times out, on any event (then the
+    /// order of the lines is all a checker knows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<u64>,
 }
@@ -236,8 +236,8 @@ impl History {
     /// without a `key` (or a register operation with one), a missing or
     /// ill-typed `value` or `swapped`, a completion with no open invocation
     /// of its process (or of another function or key), a second invocation
-    /// while the process has one open, times that go backwards, or times on
-    /// some events only.
+    /// while the process has one open, or times that go backwards. Times
+    /// are optional, event by event.
     ///
     /// ```
     /// use weft_check::history::History;

@@ -189,13 +189,16 @@ pub(crate) fn operations(history: &History, model: Model) -> Result<Operations, 
     Ok(ops)
 }
 
-/// Each event's position in real-time order. Without times, that is the
-/// order of the events. With times, events at the *same* time are
-/// concurrent: neither happened before the other, so calls are put before
-/// returns (the operations overlap) and a checker never counts on an order
-/// the clock did not see.
+/// Each event's position in real-time order. Without times on every event,
+/// that is the order of the events (times on some are only shown). With
+/// times on all, events at the *same* time are concurrent: neither happened
+/// before the other, so calls are put before returns (the operations
+/// overlap) and a checker never counts on an order the clock did not see.
 fn order(history: &History) -> Vec<u32> {
     let events = history.events();
+    if events.iter().any(|e| e.time.is_none()) {
+        return (0..events.len()).map(|i| u32::try_from(i).expect("fewer than 2^32 events")).collect();
+    }
     let mut sorted: Vec<usize> = (0..events.len()).collect();
     sorted.sort_by_key(|&i| {
         let completion = events[i].event.kind != EventType::Invoke;

@@ -536,3 +536,25 @@ fn the_report_counts_the_history() {
     assert!(r.states_explored >= 1);
     assert_eq!(r.verdict, Verdict::Linearizable);
 }
+
+#[test]
+fn equal_times_are_concurrent_only_when_every_event_has_a_time() {
+    // The write completes at 10 and the read is invoked at 10: with times on
+    // every event they overlap, so the read may come first and see null.
+    linearizable(
+        Model::Register,
+        "p0 invoke write 1 @0
+         p0 ok write 1 @10
+         p1 invoke read @10
+         p1 ok read null @20",
+    );
+    // One event without a time: the lines give the order, and the read was
+    // invoked after the write completed.
+    violation(
+        Model::Register,
+        "p0 invoke write 1
+         p0 ok write 1 @10
+         p1 invoke read @10
+         p1 ok read null @20",
+    );
+}

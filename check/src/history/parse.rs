@@ -81,10 +81,8 @@ pub(super) fn parse(text: &str) -> Result<History, HistoryError> {
 struct Reader {
     history: History,
     open: BTreeMap<u32, Open>,
-    /// The last time seen, and whether events have times at all (decided by
-    /// the first event).
+    /// The last time seen.
     last_time: Option<u64>,
-    timed: Option<bool>,
 }
 
 /// One line being read: its text and number, for locating errors.
@@ -250,38 +248,22 @@ impl Reader {
         }
     }
 
-    /// The event's time: either every event has one or none does, and they
-    /// never go backwards.
+    /// The event's time, if it has one. Times are optional, event by event
+    /// (the order of the lines is the real-time order); those given never
+    /// go backwards.
     fn time(&mut self, line: &Line<'_>, raw: Option<&RawValue>) -> Result<Option<u64>, HistoryError> {
-        let time = match raw {
-            Some(raw) => Some(line.decode::<u64>(raw, "a time in nanoseconds (a non-negative integer)")?),
-            None => None,
-        };
-        match (self.timed, time) {
-            (None, _) => self.timed = Some(time.is_some()),
-            (Some(true), None) => {
-                return Err(line.whole("missing `time`: earlier events have times, so every event needs one"));
-            }
-            (Some(false), Some(_)) => {
-                return Err(line.at(
-                    raw.expect("a time was decoded from it"),
-                    "this event has a `time` but the first event has none: give every event a time, or none",
-                ));
-            }
-            _ => {}
-        }
-        if let (Some(now), Some(last)) = (time, self.last_time)
+        let Some(raw) = raw else { return Ok(None) };
+        let now: u64 = line.decode(raw, "a time in nanoseconds (a non-negative integer)")?;
+        if let Some(last) = self.last_time
             && now < last
         {
             return Err(line.at(
-                raw.expect("a time was decoded from it"),
+                raw,
                 format!("time goes backwards: {now} ns after {last} ns (events are in real-time order)"),
             ));
         }
-        if time.is_some() {
-            self.last_time = time;
-        }
-        Ok(time)
+        self.last_time = Some(now);
+        Ok(Some(now))
     }
 }
 
