@@ -151,6 +151,8 @@ pub struct History {
     /// The file line of each event, when the history was read from a file
     /// (empty when it was recorded).
     lines: Vec<usize>,
+    /// The column of each event's `f` in its line (likewise).
+    f_columns: Vec<usize>,
 }
 
 /// Two histories are equal when their events are, wherever they came from.
@@ -196,6 +198,13 @@ impl History {
     /// recorded history, simply `index + 1`.
     pub fn source_line(&self, index: usize) -> usize {
         self.lines.get(index).copied().unwrap_or(index + 1)
+    }
+
+    /// The column of event `index`'s `f` in its file line (1-based), if
+    /// the history was read from a file: where an error about the operation
+    /// points.
+    pub fn f_column(&self, index: usize) -> Option<usize> {
+        self.f_columns.get(index).copied()
     }
 
     /// How many events.

@@ -118,6 +118,8 @@ pub enum CheckError {
     WrongModel {
         /// The event's line.
         line: usize,
+        /// The column of its `f`, if the history was read from a file.
+        column: Option<usize>,
         /// The operation.
         f: Function,
         /// The model asked for.

@@ -131,7 +131,7 @@ pub(crate) fn operations(history: &History, model: Model) -> Result<Operations, 
         let line = history.source_line(index);
         let malformed = |message: String| CheckError::Malformed { line, message };
         if !model.functions().contains(&e.f) {
-            return Err(CheckError::WrongModel { line, f: e.f, model });
+            return Err(CheckError::WrongModel { line, column: history.f_column(index), f: e.f, model });
         }
         if model == Model::Kv && e.key.is_none() {
             return Err(malformed(format!("a {} needs a key", crate::history::name(e.f))));

@@ -354,7 +354,7 @@ fn operations_must_fit_the_model() {
     let cas = history("p0 invoke cas [1,2]\n p0 ok cas [1,2] true");
     assert_eq!(
         check(&cas, Model::Register, Budget::DEFAULT),
-        Err(CheckError::WrongModel { line: 1, f: Function::Cas, model: Model::Register })
+        Err(CheckError::WrongModel { line: 1, column: Some(39), f: Function::Cas, model: Model::Register })
     );
     let put = history("p0 invoke put k \"a\"");
     let error = check(&put, Model::CasRegister, Budget::DEFAULT).expect_err("no keys in a register");

@@ -220,3 +220,28 @@ fn a_good_file_reads_as_written() {
     // And writes back in the same format.
     assert_eq!(History::from_json_lines(&history.to_json_lines()), Ok(history));
 }
+
+#[test]
+fn integers_too_big_are_out_of_range() {
+    let value = |v: &str| format!(r#"{{"process": 0, "type": "invoke", "f": "write", "value": {v}}}"#);
+    fails(&value("9223372036854775808"), 1, 57, "9223372036854775808 is out of range (-9223372036854775808 to 9223372036854775807): expected a value");
+    fails(&value("-9223372036854775809"), 1, 57, "-9223372036854775809 is out of range");
+    fails(&value("[1, 99999999999999999999999999999999999999999]"), 1, 57, "99999999999999999999999999999999999999999 is out of range");
+    assert!(History::from_json_lines(&value("9223372036854775807")).is_ok(), "i64::MAX fits");
+    // Not an integer at all: the usual message.
+    fails(&value("1.5"), 1, 57, "expected a value: null, an integer");
+    let process = r#"{"process": 4294967296, "type": "invoke", "f": "read"}"#;
+    fails(process, 1, 13, "4294967296 is out of range (0 to 4294967295): expected a process number");
+    let time = r#"{"process": 0, "type": "invoke", "f": "read", "time": 18446744073709551616}"#;
+    fails(time, 1, 55, "18446744073709551616 is out of range");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_line() {
+    let text = format!("\u{feff}{WRITE}\n{}", WRITE.replace("invoke", "ok"));
+    let history = History::from_json_lines(&text).expect("a BOM is skipped");
+    assert_eq!(history.len(), 2);
+    // Columns count from after it.
+    let bad = "\u{feff}{\"process\": 0, \"type\": \"done\", \"f\": \"read\"}";
+    fails(bad, 1, 24, "expected \"invoke\"");
+}

@@ -123,7 +123,7 @@ fn mistakes_in_the_file_exit_2_at_their_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        format!("error: {path}:1: `write` is not an operation of the kv model (it has get, put, append)\n")
+        format!("error: {path}:1:39: `write` is not an operation of the kv model (it has get, put, append)\n")
     );
 }
 
