@@ -68,8 +68,10 @@ pub enum Value {
     Int(i64),
     /// A string.
     Text(String),
-    /// Expected and new value of a compare-and-set.
-    Pair([i64; 2]),
+    /// Expected and new value of a compare-and-set. The expected value may
+    /// be `null`: "swap if absent" (a register starts absent); the new one
+    /// is always an integer.
+    Pair([Option<i64>; 2]),
 }
 
 /// One event of a client's history, as the client emits it.

@@ -77,11 +77,14 @@ impl Operation {
                 format!("{} → {}", crate::history::name(self.f), v(value))
             }
             (Function::Read | Function::Get, _) => crate::history::name(self.f).to_string(),
-            (Function::Cas, Value::Pair([from, to])) => match self.swapped {
-                Some(true) => format!("cas {from}→{to} swapped"),
-                Some(false) => format!("cas {from}→{to} refused"),
-                None => format!("cas {from}→{to}"),
-            },
+            (Function::Cas, Value::Pair([from, to])) => {
+                let (from, to) = (v(&from.map_or(Value::Null, Value::Int)), v(&to.map_or(Value::Null, Value::Int)));
+                match self.swapped {
+                    Some(true) => format!("cas {from}→{to} swapped"),
+                    Some(false) => format!("cas {from}→{to} refused"),
+                    None => format!("cas {from}→{to}"),
+                }
+            }
             (f, value) => format!("{} {}", crate::history::name(f), v(value)),
         };
         if matches!(self.outcome, Outcome::Info | Outcome::Open) {
@@ -335,11 +338,9 @@ fn action(op: &Operation, machine: &mut Machine) -> Result<Action, String> {
             let Value::Pair([expect, new]) = op.value else {
                 return Err("a cas needs a pair [expected, new]".into());
             };
-            Action::Cas {
-                expect: machine.intern(Plain::Int(expect)),
-                new: machine.intern(Plain::Int(new)),
-                swapped: op.swapped,
-            }
+            // A null expected value: "swap if absent".
+            let plain = |v: Option<i64>| v.map_or(Plain::Absent, Plain::Int);
+            Action::Cas { expect: machine.intern(plain(expect)), new: machine.intern(plain(new)), swapped: op.swapped }
         }
     })
 }

@@ -263,6 +263,40 @@ fn a_cas_that_swapped_found_its_expected_value() {
 }
 
 #[test]
+fn a_cas_from_null_swaps_only_if_absent() {
+    // Order: cas null→2 (the register was absent), read 2.
+    linearizable(
+        Model::CasRegister,
+        "p1 invoke cas [null,2]
+         p1 ok cas [null,2] true
+         p2 invoke read
+         p2 ok read 2",
+    );
+    // After a write, the register is never absent again.
+    let v = violation(
+        Model::CasRegister,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke cas [null,2]
+         p1 ok cas [null,2] true",
+    );
+    assert_eq!(v.operation.label(), "cas null→2 swapped");
+    // And one that did not swap found a value there.
+    linearizable(
+        Model::CasRegister,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke cas [null,2]
+         p1 ok cas [null,2] false",
+    );
+    violation(
+        Model::CasRegister,
+        "p1 invoke cas [null,2]
+         p1 ok cas [null,2] false",
+    );
+}
+
+#[test]
 fn a_cas_that_did_not_swap_found_another_value_and_changed_nothing() {
     linearizable(
         Model::CasRegister,

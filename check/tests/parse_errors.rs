@@ -106,7 +106,13 @@ fn values_must_fit_the_operation() {
         r#"{"process": 0, "type": "invoke", "f": "cas", "value": 1}"#,
         1,
         55,
-        "a cas needs a pair of integers [expected, new]",
+        "a cas needs a pair [expected, new]: two integers, or null and an integer",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "cas", "value": [1, null]}"#,
+        1,
+        55,
+        "a cas needs a pair [expected, new]",
     );
     fails(
         r#"{"process": 0, "type": "invoke", "f": "read", "value": 3}"#,
@@ -209,7 +215,7 @@ fn a_good_file_reads_as_written() {
     assert_eq!(events[2].event.f, Function::Cas);
     assert_eq!(
         events[2].event.value,
-        Value::Pair([1, 2]),
+        Value::Pair([Some(1), Some(2)]),
         "a completion without a value repeats the invocation's"
     );
     assert_eq!(events[2].event.swapped, Some(false));

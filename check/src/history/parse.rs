@@ -341,8 +341,10 @@ fn value(
             carried(kind, decoded, open, |v| matches!(v, Value::Int(_) | Value::Text(_)), want, at)
         }
         Function::Cas => {
-            let want = "a cas needs a pair of integers [expected, new]".to_string();
-            carried(kind, decoded, open, |v| matches!(v, Value::Pair(_)), want, at)
+            let want = "a cas needs a pair [expected, new]: two integers, or null and an integer (swap if \
+                        absent)"
+                .to_string();
+            carried(kind, decoded, open, |v| matches!(v, Value::Pair([_, Some(_)])), want, at)
         }
     }
 }

@@ -166,7 +166,8 @@ fn plan(shape: &Shape, rng: &mut Rng, object: &mut Object, process: u32, point: 
                 if swapped && applied {
                     object.register = Some(new);
                 }
-                (Function::Cas, Value::Pair([expect, new]), Value::Pair([expect, new]), Some(swapped))
+                let pair = Value::Pair([Some(expect), Some(new)]);
+                (Function::Cas, pair.clone(), pair, Some(swapped))
             } else {
                 let v = small(rng);
                 if applied {
@@ -262,7 +263,7 @@ pub fn stale_a_read(history: &History, seed: u64) -> Option<History> {
         .filter_map(|e| match (&e.event.f, &e.event.value) {
             (Function::Write | Function::Put, v) => Some(v.clone()),
             (Function::Get | Function::Read, v) => Some(v.clone()),
-            (Function::Cas, Value::Pair([_, new])) => Some(Value::Int(*new)),
+            (Function::Cas, Value::Pair([_, Some(new)])) => Some(Value::Int(*new)),
             _ => None,
         })
         .filter(|v| *v != read.value)
