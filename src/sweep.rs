@@ -72,10 +72,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let progress = progress_bar(
-        list.len() as u64,
-        "[{bar:40}] {pos}/{len} runs, {rate}, about {eta} left",
-    );
+    let progress = progress_bar(list.len() as u64, "[{bar:40}] {pos}/{len} runs, {rate}, about {eta} left");
     // The wall clock is read here, for the report, never inside a run.
     let started = Instant::now();
     // One thread per core unless told otherwise, and never more than there
@@ -120,11 +117,7 @@ fn merge(files: &[PathBuf], json: bool) -> Result<ExitCode, UsageError> {
     if json {
         print_json_lines(&merged.runs, merged.summary.clone())?;
     } else {
-        out!(
-            "merged      {} from {}",
-            count(merged.summary.runs, "run"),
-            count(files.len() as u64, "file")
-        );
+        out!("merged      {} from {}", count(merged.summary.runs, "run"), count(files.len() as u64, "file"));
         print_summary(&merged.summary);
     }
     Ok(exit_code(&merged.summary))
@@ -185,8 +178,11 @@ fn print_summary(summary: &Summary) {
     for (name, spread) in &summary.metrics {
         let show = |x: f64| show_value(name, x);
         // A counter a run never touched is absent from its metrics.
-        let only =
-            if spread.runs < summary.runs { format!("  (in {})", count(spread.runs, "run")) } else { String::new() };
+        let only = if spread.runs < summary.runs {
+            format!("  (in {})", count(spread.runs, "run"))
+        } else {
+            String::new()
+        };
         out!(
             "  {name:<width$} {:>10} {:>10} {:>10} {:>10}{only}",
             show(spread.min),

@@ -263,7 +263,13 @@ fn fails_alone(part: &mut Partition, members: &[usize], k: u32, meter: &mut Mete
 /// those of the added that it can do without are dropped again, farthest
 /// first. If the budget runs out on the way, the window is the whole
 /// failing prefix: bigger than needed, but never wrong.
-fn widen(part: &mut Partition, kept: &[bool], k: u32, window: Vec<usize>, meter: &mut Meter<'_>) -> Vec<usize> {
+fn widen(
+    part: &mut Partition,
+    kept: &[bool],
+    k: u32,
+    window: Vec<usize>,
+    meter: &mut Meter<'_>,
+) -> Vec<usize> {
     let everything: Vec<usize> = (0..part.ops.len()).filter(|&j| kept[j] && part.call[j] < k).collect();
     match fails_alone(part, &window, k, meter) {
         Some(true) => return window,
@@ -322,7 +328,8 @@ fn impossible_reason(
                 _ => false,
             }
     });
-    let needs = if matches!(part.actions[blocked], Action::Read { .. }) { "returned" } else { "swapped from" };
+    let needs =
+        if matches!(part.actions[blocked], Action::Read { .. }) { "returned" } else { "swapped from" };
     if written || expect == Machine::INITIAL {
         format!(
             "{op} cannot take effect: it {needs} {value}, but every {value} {object} held before it completed \

@@ -324,17 +324,18 @@ impl Report {
             Verdict::NotLinearizable { .. } => "NOT linearizable".to_string(),
             Verdict::Unknown { .. } => "unknown (gave up)".to_string(),
         };
-        let count = |n: u64, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
+        let count =
+            |n: u64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
         let keys = match self.model {
-            Model::Kv => format!(" on {}", count(self.keys as u64, "key")),
+            Model::Kv => format!(" on {}", count(self.keys as u64, "key", "keys")),
             _ => String::new(),
         };
         format!(
             "{verdict}: {} by {}{keys} ({}); {} explored",
-            count(self.operations as u64, "operation"),
-            count(self.processes as u64, "process"),
+            count(self.operations as u64, "operation", "operations"),
+            count(self.processes as u64, "process", "processes"),
             self.model,
-            count(self.states_explored, "state")
+            count(self.states_explored, "state", "states")
         )
     }
 }

@@ -78,7 +78,8 @@ impl Operation {
             }
             (Function::Read | Function::Get, _) => crate::history::name(self.f).to_string(),
             (Function::Cas, Value::Pair([from, to])) => {
-                let (from, to) = (v(&from.map_or(Value::Null, Value::Int)), v(&to.map_or(Value::Null, Value::Int)));
+                let (from, to) =
+                    (v(&from.map_or(Value::Null, Value::Int)), v(&to.map_or(Value::Null, Value::Int)));
                 match self.swapped {
                     Some(true) => format!("cas {from}→{to} swapped"),
                     Some(false) => format!("cas {from}→{to} refused"),
@@ -340,7 +341,11 @@ fn action(op: &Operation, machine: &mut Machine) -> Result<Action, String> {
             };
             // A null expected value: "swap if absent".
             let plain = |v: Option<i64>| v.map_or(Plain::Absent, Plain::Int);
-            Action::Cas { expect: machine.intern(plain(expect)), new: machine.intern(plain(new)), swapped: op.swapped }
+            Action::Cas {
+                expect: machine.intern(plain(expect)),
+                new: machine.intern(plain(new)),
+                swapped: op.swapped,
+            }
         }
     })
 }

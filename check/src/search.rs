@@ -833,11 +833,7 @@ mod tests {
         // Null after a write completed: the register never goes back.
         assert!(impossible(&[(write(one), 0, Some(1)), (read(absent), 2, Some(3))]));
         // 1, overwritten by 2 before the read began.
-        assert!(impossible(&[
-            (write(one), 0, Some(1)),
-            (write(two), 2, Some(3)),
-            (read(one), 4, Some(5)),
-        ]));
+        assert!(impossible(&[(write(one), 0, Some(1)), (write(two), 2, Some(3)), (read(one), 4, Some(5)),]));
         // ... unless the write of 1 timed out (it may come last), or a
         // second write of 1 overlaps the read, or the overwrite overlaps it.
         assert!(!impossible(&[(write(one), 0, None), (write(two), 1, Some(2)), (read(one), 3, Some(4))]));
@@ -847,11 +843,7 @@ mod tests {
             (read(one), 4, Some(6)),
             (write(one), 5, Some(7)),
         ]));
-        assert!(!impossible(&[
-            (write(one), 0, Some(1)),
-            (write(two), 2, Some(5)),
-            (read(one), 4, Some(6)),
-        ]));
+        assert!(!impossible(&[(write(one), 0, Some(1)), (write(two), 2, Some(5)), (read(one), 4, Some(6)),]));
         // A swapped cas needs its expected value as a read does.
         let cas = Action::Cas { expect: nine, new: one, swapped: Some(true) };
         assert!(impossible(&[(write(one), 0, Some(1)), (cas, 2, Some(3))]));

@@ -242,7 +242,11 @@ fn a_read_of_a_value_overwritten_before_it_began_is_explained() {
          p2 invoke read
          p2 ok read null",
     );
-    assert!(v.reason.contains("it returned null, but while it ran the register could only hold 2"), "{}", v.reason);
+    assert!(
+        v.reason.contains("it returned null, but while it ran the register could only hold 2"),
+        "{}",
+        v.reason
+    );
     assert_window_fails(Model::Register, &v);
 }
 
@@ -259,7 +263,9 @@ fn an_absent_key_reads_as_null_in_explanations_as_in_the_history() {
     );
     assert_eq!(v.states, Some(vec![Value::Null, Value::Text("a".into())]));
     assert!(
-        v.reason.contains("it returned \"b\", but while it ran key \"k\" could only hold null (its initial value) or \"a\""),
+        v.reason.contains(
+            "it returned \"b\", but while it ran key \"k\" could only hold null (its initial value) or \"a\""
+        ),
         "{}",
         v.reason
     );
@@ -270,6 +276,10 @@ fn an_absent_key_reads_as_null_in_explanations_as_in_the_history() {
          p1 invoke get k
          p1 ok get k null",
     );
-    assert!(v.reason.starts_with("get → null on key \"k\" by p1 cannot take effect: it returned null, but"), "{}", v.reason);
+    assert!(
+        v.reason.starts_with("get → null on key \"k\" by p1 cannot take effect: it returned null, but"),
+        "{}",
+        v.reason
+    );
     assert!(!v.reason.contains("\"\""), "no empty string where the history has null: {}", v.reason);
 }

@@ -592,3 +592,16 @@ fn equal_times_are_concurrent_only_when_every_event_has_a_time() {
          p1 ok read null @20",
     );
 }
+
+#[test]
+fn the_summary_counts_in_the_singular_and_the_plural() {
+    let one = report(Model::Kv, "p0 invoke put k \"a\"\n p0 ok put k \"a\"");
+    assert_eq!(one.summary(), "linearizable: 1 operation by 1 process on 1 key (kv); 1 state explored");
+    let two =
+        report(Model::Register, "p0 invoke write 1\n p1 invoke write 2\n p0 ok write 1\n p1 ok write 2");
+    assert!(
+        two.summary().starts_with("linearizable: 2 operations by 2 processes (register); "),
+        "{}",
+        two.summary()
+    );
+}

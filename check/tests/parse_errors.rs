@@ -189,7 +189,8 @@ fn times_never_go_backwards_and_are_optional_event_by_event() {
     fails(&format!("{}\n{}", at("5"), at("3")), 2, 55, "time goes backwards: 3 ns after 5 ns");
     let untimed = r#"{"process": 9, "type": "invoke", "f": "read"}"#;
     // Some events with times, some without: the lines give the order.
-    let mixed = History::from_json_lines(&format!("{}\n{untimed}\n{}", at("5"), at("7"))).expect("mixed times");
+    let mixed =
+        History::from_json_lines(&format!("{}\n{untimed}\n{}", at("5"), at("7"))).expect("mixed times");
     let times: Vec<Option<u64>> = mixed.events().iter().map(|e| e.time).collect();
     assert_eq!(times, vec![Some(5), None, Some(7)]);
     // ... and the times given still never go backwards, across untimed lines.
@@ -230,9 +231,19 @@ fn a_good_file_reads_as_written() {
 #[test]
 fn integers_too_big_are_out_of_range() {
     let value = |v: &str| format!(r#"{{"process": 0, "type": "invoke", "f": "write", "value": {v}}}"#);
-    fails(&value("9223372036854775808"), 1, 57, "9223372036854775808 is out of range (-9223372036854775808 to 9223372036854775807): expected a value");
+    fails(
+        &value("9223372036854775808"),
+        1,
+        57,
+        "9223372036854775808 is out of range (-9223372036854775808 to 9223372036854775807): expected a value",
+    );
     fails(&value("-9223372036854775809"), 1, 57, "-9223372036854775809 is out of range");
-    fails(&value("[1, 99999999999999999999999999999999999999999]"), 1, 57, "99999999999999999999999999999999999999999 is out of range");
+    fails(
+        &value("[1, 99999999999999999999999999999999999999999]"),
+        1,
+        57,
+        "99999999999999999999999999999999999999999 is out of range",
+    );
     assert!(History::from_json_lines(&value("9223372036854775807")).is_ok(), "i64::MAX fits");
     // Not an integer at all: the usual message.
     fails(&value("1.5"), 1, 57, "expected a value: null, an integer");

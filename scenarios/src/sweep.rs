@@ -484,7 +484,12 @@ impl Summary {
                 other.scenario
             )));
         }
-        Ok(Summary { scenario: scenario.to_string(), seeds: Some(selection.seeds), shard: selection.shard, ..summary })
+        Ok(Summary {
+            scenario: scenario.to_string(),
+            seeds: Some(selection.seeds),
+            shard: selection.shard,
+            ..summary
+        })
     }
 }
 
@@ -594,7 +599,8 @@ pub fn merge(files: &[SweepFile]) -> Result<Merged, SweepError> {
             }
         }
     }
-    let scenarios: Vec<&str> = files.iter().filter_map(|f| f.summary.as_ref()).map(|s| s.scenario.as_str()).collect();
+    let scenarios: Vec<&str> =
+        files.iter().filter_map(|f| f.summary.as_ref()).map(|s| s.scenario.as_str()).collect();
     if let Some(other) = scenarios.iter().find(|&&s| s != scenarios[0]) {
         return bad(format!(
             "results of two scenarios, `{}` and `{other}`: merge one sweep's shards at a time",
@@ -627,12 +633,11 @@ fn missing(seeds: Seeds, shards: &[Option<Shard>], runs: &[SeedResult]) -> Strin
             return format!("{have}: missing shard {} (merge every shard of the sweep)", absent.join(", "));
         }
     }
-    let first_missing =
-        seeds.all().iter().zip(runs).find(|(seed, run)| *seed != run.seed).map_or(
-            // Every run matches the range's start: the missing seeds are after the last.
-            runs.last().map_or(seeds.first, |r| r.seed + 1),
-            |(seed, _)| seed,
-        );
+    let first_missing = seeds.all().iter().zip(runs).find(|(seed, run)| *seed != run.seed).map_or(
+        // Every run matches the range's start: the missing seeds are after the last.
+        runs.last().map_or(seeds.first, |r| r.seed + 1),
+        |(seed, _)| seed,
+    );
     format!("{have} (seed {first_missing} is missing): merge every shard of the sweep")
 }
 
@@ -762,8 +767,9 @@ mod tests {
 
     #[test]
     fn merged_shards_summarise_like_one_sweep() {
-        let results: Vec<SeedResult> =
-            (1..=9).map(|seed| result(seed, if seed == 4 { &["safe"] } else { &[] }, seed as f64 / 7.0)).collect();
+        let results: Vec<SeedResult> = (1..=9)
+            .map(|seed| result(seed, if seed == 4 { &["safe"] } else { &[] }, seed as f64 / 7.0))
+            .collect();
         let seeds: Seeds = "1..=9".parse().expect("a range");
         let whole = Summary::of_sweep("s", seeds.all(), &results).expect("a sweep");
         let (a, b) = (shard_file(&results, 1), shard_file(&results, 0));

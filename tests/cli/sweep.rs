@@ -69,7 +69,14 @@ fn shards_merge_into_the_summary_of_the_whole_sweep() {
     assert!(stderr(&two).contains("missing shard 1/3"), "{}", stderr(&two));
     // A shard of another configuration (`--set`) does not belong.
     let broken = weft(&[
-        "sweep", "replication-nemesis", "--seeds", "1..=12", "--shard", "1/3", "--json", "--set",
+        "sweep",
+        "replication-nemesis",
+        "--seeds",
+        "1..=12",
+        "--shard",
+        "1/3",
+        "--json",
+        "--set",
         "follower_reads=true",
     ]);
     let file = dir.join("shard-1-broken.jsonl");
@@ -84,7 +91,10 @@ fn a_shard_with_no_seeds_says_so_and_still_merges() {
     let dir = scratch("sweep-empty-shard");
     let out = weft(&["sweep", "ping-pong", "--seeds", "1..3", "--shard", "2/5"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "sweep       ping-pong: shard 2/5 of seeds 1..=2 has no seeds (there are more shards than seeds)\n");
+    assert_eq!(
+        stdout(&out),
+        "sweep       ping-pong: shard 2/5 of seeds 1..=2 has no seeds (there are more shards than seeds)\n"
+    );
     let mut files = Vec::new();
     for shard in 0..5 {
         let shard = format!("{shard}/5");
@@ -95,12 +105,21 @@ fn a_shard_with_no_seeds_says_so_and_still_merges() {
         files.push(file.display().to_string());
     }
     let empty = std::fs::read_to_string(&files[4]).expect("read");
-    assert!(empty.starts_with(r#"{"type":"summary","scenario":"ping-pong","seeds":"1..=2","shard":"4/5","runs":0"#), "{empty}");
+    assert!(
+        empty.starts_with(
+            r#"{"type":"summary","scenario":"ping-pong","seeds":"1..=2","shard":"4/5","runs":0"#
+        ),
+        "{empty}"
+    );
     let mut args = vec!["sweep", "--merge"];
     args.extend(files.iter().map(String::as_str));
     let merged = weft(&args);
     assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
-    assert!(stdout(&merged).starts_with("merged      2 runs from 5 files\nruns        2: 2 passed"), "{}", stdout(&merged));
+    assert!(
+        stdout(&merged).starts_with("merged      2 runs from 5 files\nruns        2: 2 passed"),
+        "{}",
+        stdout(&merged)
+    );
 }
 
 #[test]
@@ -112,8 +131,14 @@ fn ranges_too_big_for_one_process_are_refused_with_a_hint() {
         assert!(stderr(&out).contains("--shard 0/"), "{}", stderr(&out));
     }
     // A shard of a huge range is fine when it is small.
-    let out = weft(&["sweep", "ping-pong", "--seeds", "0..=18446744073709551615", "--shard",
-        "9223372036854775807/9223372036854775808"]);
+    let out = weft(&[
+        "sweep",
+        "ping-pong",
+        "--seeds",
+        "0..=18446744073709551615",
+        "--shard",
+        "9223372036854775807/9223372036854775808",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("over 2 seeds on "), "{}", stdout(&out));
 }

@@ -34,7 +34,8 @@ fn the_correct_store_is_linearizable_on_a_thousand_seeds_under_a_swarm_nemesis()
     assert!(unknown.count() > 100, "a nemesis that never hurts tests nothing");
     // A run whose check gave up passes too (undecided is not a violation):
     // passing proves something only if every history was decided.
-    let undecided: Vec<u64> = results.iter().filter(|r| r.metrics.contains_key(UNDECIDED)).map(|r| r.seed).collect();
+    let undecided: Vec<u64> =
+        results.iter().filter(|r| r.metrics.contains_key(UNDECIDED)).map(|r| r.seed).collect();
     assert!(undecided.is_empty(), "the checker gave up on seeds {undecided:?}");
 }
 

@@ -143,10 +143,8 @@ impl Line<'_> {
         range: (i128, i128),
     ) -> Result<T, HistoryError> {
         self.decode(raw, what).map_err(|error| match out_of_range(raw.get(), range) {
-            Some(integer) => self.at(
-                raw,
-                format!("{integer} is out of range ({} to {}): expected {what}", range.0, range.1),
-            ),
+            Some(integer) => self
+                .at(raw, format!("{integer} is out of range ({} to {}): expected {what}", range.0, range.1)),
             None => error,
         })
     }
@@ -177,11 +175,8 @@ impl Reader {
         let raw: RawEvent<'_> = serde_json::from_str(text).map_err(|e| line.json_error(&e))?;
 
         let process_raw = line.required(raw.process, "process", "the client's number")?;
-        let process: u32 = line.decode_in(
-            process_raw,
-            "a process number (a non-negative integer)",
-            (0, u32::MAX.into()),
-        )?;
+        let process: u32 =
+            line.decode_in(process_raw, "a process number (a non-negative integer)", (0, u32::MAX.into()))?;
         let kind_raw = line.required(raw.kind, "type", TYPES)?;
         let kind: EventType = line.decode(kind_raw, TYPES)?;
         let f_raw = line.required(raw.f, "f", FUNCTIONS)?;
@@ -306,13 +301,11 @@ fn value(
     open: Option<&Open>,
 ) -> Result<Value, HistoryError> {
     let decoded = match raw {
-        Some(raw) => {
-            Some(line.decode_in::<Value>(
-                raw,
-                "a value: null, an integer, a string or a pair [expected, new]",
-                (i64::MIN.into(), i64::MAX.into()),
-            )?)
-        }
+        Some(raw) => Some(line.decode_in::<Value>(
+            raw,
+            "a value: null, an integer, a string or a pair [expected, new]",
+            (i64::MIN.into(), i64::MAX.into()),
+        )?),
         None => None,
     };
     let at = |message: String| match raw {

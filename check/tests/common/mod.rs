@@ -113,10 +113,8 @@ pub fn window_history(v: &Violation) -> History {
         }
     }
     events.sort_by_key(|(line, _)| *line);
-    let text: String = events
-        .iter()
-        .map(|(_, e)| serde_json::to_string(e).expect("an event serializes") + "\n")
-        .collect();
+    let text: String =
+        events.iter().map(|(_, e)| serde_json::to_string(e).expect("an event serializes") + "\n").collect();
     History::from_json_lines(&text).unwrap_or_else(|e| panic!("the window reads back: {e}\n{text}"))
 }
 
