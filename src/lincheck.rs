@@ -56,11 +56,18 @@ pub fn lincheck(args: &LincheckArgs) -> Result<ExitCode, UsageError> {
     // does (it also runs inside deterministic simulations).
     let deadline = args.timeout.map(|t| Instant::now() + t);
     let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
-    let report = check_interruptible(&history, args.model, budget, &out_of_time).map_err(|e| match e {
-        CheckError::WrongModel { line, .. } | CheckError::Malformed { line, .. } => {
-            let message = e.to_string();
-            let message = message.split_once(": ").map_or(message.as_str(), |(_, m)| m).to_string();
-            UsageError::History(format!("{shown}:{line}: {message}"))
+    let report = check_interruptible(&history, args.model, budget, &out_of_time).map_err(|e| {
+        let (line, column) = match e {
+            CheckError::WrongModel { line, column, .. } => (line, column),
+            CheckError::Malformed { line, .. } => (line, None),
+        };
+        // The error says "line N: …"; the location goes in front, as for
+        // the file's other errors.
+        let message = e.to_string();
+        let message = message.split_once(": ").map_or(message.as_str(), |(_, m)| m).to_string();
+        match column {
+            Some(column) => UsageError::History(format!("{shown}:{line}:{column}: {message}")),
+            None => UsageError::History(format!("{shown}:{line}: {message}")),
         }
     })?;
     if args.json {

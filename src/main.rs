@@ -264,7 +264,13 @@ fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len);
     let style = indicatif::ProgressStyle::with_template(template)
-        .map(|s| s.progress_chars("=> "))
+        .map(|s| {
+            // `{per_sec}` shows four decimals ("213.5619/s"); `{rate}` rounds.
+            let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            };
+            s.progress_chars("=> ").with_key("rate", rate)
+        })
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));

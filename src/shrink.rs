@@ -43,6 +43,19 @@ pub(crate) fn shrink(args: &ShrinkArgs) -> Result<ExitCode, UsageError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}-seed{seed}-shrunk.toml", scenario.name)));
+    // The search may take minutes: find out now, not after it, that the
+    // file cannot be written (a missing directory, no permission). Opening
+    // to append creates nothing that was not there, and changes nothing
+    // that was.
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .map_err(|e| UsageError::Io(format!("cannot write {}: {e}", path.display())))?;
+    if !existed {
+        let _ = std::fs::remove_file(&path);
+    }
     out!("shrinking   {} with seed {seed}", scenario.name);
 
     let bar = progress_bar(u64::from(args.max_runs), "shrinking [{bar:30}] {pos}/{len} runs, {msg}");

@@ -50,29 +50,49 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
     };
     let scenario = open(name, &args.sets)?;
     let seeds: Seeds = seeds.parse().map_err(sweep_error)?;
-    let seeds = match &args.shard {
+    let selection = match &args.shard {
         Some(shard) => seeds.shard(shard.parse::<Shard>().map_err(sweep_error)?),
         None => seeds.all(),
     };
-    let progress =
-        progress_bar(seeds.len() as u64, "[{bar:40}] {pos}/{len} runs, {per_sec}, about {eta} left");
+    // Refuses a range too big for one process before listing it.
+    let list = selection.to_vec().map_err(sweep_error)?;
+    if list.is_empty() {
+        // More shards than seeds: this one has nothing to run, which is
+        // not an error (its summary still merges).
+        let summary = Summary::of_sweep(&scenario.name, selection, &[]).map_err(sweep_error)?;
+        if args.json {
+            print_json_lines(&[], summary)?;
+        } else {
+            let shard = selection.shard.map(|s| s.to_string()).unwrap_or_default();
+            out!(
+                "sweep       {}: shard {shard} of seeds {} has no seeds (there are more shards than seeds)",
+                scenario.name,
+                selection.seeds
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let progress = progress_bar(list.len() as u64, "[{bar:40}] {pos}/{len} runs, {rate}, about {eta} left");
     // The wall clock is read here, for the report, never inside a run.
     let started = Instant::now();
-    // One thread per core unless told otherwise; passed explicitly, so the
-    // count printed is the count used.
+    // One thread per core unless told otherwise, and never more than there
+    // are seeds (each thread has a stack, and idle ones cost time to start);
+    // passed explicitly, so the count printed is the count used.
     let jobs =
         args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
-    let results = sweep::sweep(&scenario, &seeds, Some(jobs), |_| progress.inc(1)).map_err(sweep_error)?;
+    let jobs = jobs.min(list.len());
+    let results = sweep::sweep(&scenario, &list, Some(jobs), |_| progress.inc(1)).map_err(sweep_error)?;
     progress.finish_and_clear();
-    let summary = Summary::of(&results).map_err(sweep_error)?;
+    let summary = Summary::of_sweep(&scenario.name, selection, &results).map_err(sweep_error)?;
     if args.json {
         print_json_lines(&results, summary.clone())?;
     } else {
         let pace = results.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
         out!(
-            "sweep       {} over {} seeds on {jobs} threads: {} wall, {pace:.1} runs/s",
+            "sweep       {} over {} on {}: {} wall, {pace:.1} runs/s",
             summary.scenario,
-            results.len(),
+            count(results.len() as u64, "seed"),
+            count(jobs as u64, "thread"),
             human(started.elapsed())
         );
         print_summary(&summary);
@@ -80,26 +100,27 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, UsageError> {
     Ok(exit_code(&summary))
 }
 
+/// `1 seed`, `2 seeds`.
+fn count(n: u64, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
 /// `weft sweep --merge FILES`.
 fn merge(files: &[PathBuf], json: bool) -> Result<ExitCode, UsageError> {
-    let mut results = Vec::new();
+    let mut read = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| UsageError::Io(format!("cannot read {}: {e}", file.display())))?;
-        results.extend(sweep::read_results(&file.display().to_string(), &text).map_err(sweep_error)?);
+        read.push(sweep::read_sweep(&file.display().to_string(), &text).map_err(sweep_error)?);
     }
-    if results.is_empty() {
-        return Err(UsageError::Io("the files hold no runs: merge the output of `weft sweep --json`".into()));
-    }
-    results.sort_by_key(|r| r.seed);
-    let summary = Summary::of(&results).map_err(sweep_error)?;
+    let merged = sweep::merge(&read).map_err(sweep_error)?;
     if json {
-        print_json_lines(&results, summary.clone())?;
+        print_json_lines(&merged.runs, merged.summary.clone())?;
     } else {
-        out!("merged      {} runs from {} files", summary.runs, files.len());
-        print_summary(&summary);
+        out!("merged      {} from {}", count(merged.summary.runs, "run"), count(files.len() as u64, "file"));
+        print_summary(&merged.summary);
     }
-    Ok(exit_code(&summary))
+    Ok(exit_code(&merged.summary))
 }
 
 fn exit_code(summary: &Summary) -> ExitCode {
@@ -135,7 +156,7 @@ fn print_summary(summary: &Summary) {
     }
     for (i, (property, runs)) in summary.violations.iter().enumerate() {
         let label = if i == 0 { "violations" } else { "" };
-        out!("{label:<11} {property} in {runs} runs");
+        out!("{label:<11} {property} in {}", count(*runs, "run"));
     }
     for (i, failing) in summary.failing.iter().take(FAILING_SHOWN).enumerate() {
         let label = if i == 0 { "failing" } else { "" };
@@ -157,8 +178,11 @@ fn print_summary(summary: &Summary) {
     for (name, spread) in &summary.metrics {
         let show = |x: f64| show_value(name, x);
         // A counter a run never touched is absent from its metrics.
-        let only =
-            if spread.runs < summary.runs { format!("  (in {} runs)", spread.runs) } else { String::new() };
+        let only = if spread.runs < summary.runs {
+            format!("  (in {})", count(spread.runs, "run"))
+        } else {
+            String::new()
+        };
         out!(
             "  {name:<width$} {:>10} {:>10} {:>10} {:>10}{only}",
             show(spread.min),

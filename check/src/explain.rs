@@ -30,6 +30,9 @@
 //!    when it was invoked or invoked while it ran (those whose order
 //!    relative to it is in question), the completed operations overlapping
 //!    those, and the operations that wrote the values it could have seen.
+//!    The window must show the violation on its own: if its operations
+//!    alone can be ordered, the nearest operations before it are added
+//!    until they cannot (see [`widen`]).
 
 use std::collections::BTreeSet;
 
@@ -37,7 +40,7 @@ use crate::budget::{Budget, Meter};
 use crate::history::Value;
 use crate::model::{Action, Machine, Model, State};
 use crate::operation::{Operation, Operations, Outcome, Partition};
-use crate::search::{End, Goal, Item, Problem, search};
+use crate::search::{End, Goal, Item, Problem, impossible_reads, search};
 use crate::{Violation, Window};
 
 /// At most this many reads are tried for dropping: each try is a search.
@@ -150,6 +153,7 @@ pub(crate) fn explain(
     // 3. The window, with the writers of the possible states.
     let writers: BTreeSet<usize> = states.iter().flatten().flat_map(|(_, w)| w.iter().copied()).collect();
     let window = window_of(part, &kept, blocked, &writers);
+    let window = widen(part, &kept, k, window, &mut allowance.meter(4));
     // The operations that completed while the blocked one ran: if it fits a
     // state, one of them cannot follow it.
     let during: Vec<usize> = window
@@ -157,7 +161,16 @@ pub(crate) fn explain(
         .copied()
         .filter(|&j| j != blocked && part.ret[j].is_some_and(|r| r > part.call[blocked] && r < k))
         .collect();
-    let reason = reason(part, blocked, states.as_ref(), model, ops, earliest, &during);
+    let mut reason = reason(part, blocked, states.as_ref(), model, ops, earliest, &during);
+    if states.is_none() {
+        // Listing the values ran out of budget; the quick test before the
+        // search may still say why, without listing them.
+        let items: Vec<(usize, Item)> = prefix(part, &kept, k, None);
+        let problem = Problem::new(items.iter().map(|&(_, item)| item).collect());
+        if impossible_reads(&problem).into_iter().any(|i| items[i].0 == blocked) {
+            reason = impossible_reason(part, &kept, k, blocked, model, ops);
+        }
+    }
     let operations: Vec<Operation> = window.iter().map(|&j| ops.all[part.ops[j]].clone()).collect();
     let states = states.map(|s| s.iter().map(|&(s, _)| part.machine.value(s)).collect());
     violation(part, ops.all[part.ops[blocked]].clone(), states, reason, operations)
@@ -225,6 +238,110 @@ fn window_of(part: &Partition, kept: &[bool], blocked: usize, writers: &BTreeSet
     window
 }
 
+/// True if the operations `members` of the failing prefix ending at `k`,
+/// alone, cannot be linearized (`None`: the budget ran out deciding).
+fn fails_alone(part: &mut Partition, members: &[usize], k: u32, meter: &mut Meter<'_>) -> Option<bool> {
+    let mut only = vec![false; part.ops.len()];
+    for &j in members {
+        only[j] = true;
+    }
+    let items: Vec<Item> = prefix(part, &only, k, None).into_iter().map(|(_, item)| item).collect();
+    match search(&Problem::new(items), &mut part.machine, Goal::Linearize, meter).end {
+        End::Exhausted => Some(true),
+        End::Linearized => Some(false),
+        End::GaveUp(_) => None,
+    }
+}
+
+/// Makes sure the window shows the violation: the operations in it, on
+/// their own, must not be linearizable. The window around the blocked
+/// operation usually is, but not always: what pins a value down may lie
+/// further back (a read of 1 proves that a timed-out `write 1` happened,
+/// and so a later read of null is stale — yet the read of 1 completed long
+/// before). Then the nearest operations of the failing prefix are added,
+/// 1, 2, 4, ... of them, until the window fails (the whole prefix does), and
+/// those of the added that it can do without are dropped again, farthest
+/// first. If the budget runs out on the way, the window is the whole
+/// failing prefix: bigger than needed, but never wrong.
+fn widen(
+    part: &mut Partition,
+    kept: &[bool],
+    k: u32,
+    window: Vec<usize>,
+    meter: &mut Meter<'_>,
+) -> Vec<usize> {
+    let everything: Vec<usize> = (0..part.ops.len()).filter(|&j| kept[j] && part.call[j] < k).collect();
+    match fails_alone(part, &window, k, meter) {
+        Some(true) => return window,
+        None => return everything,
+        Some(false) => {}
+    }
+    let mut rest: Vec<usize> = everything.iter().copied().filter(|j| !window.contains(j)).collect();
+    rest.sort_by_key(|&j| std::cmp::Reverse(part.call[j]));
+    let mut take = 1;
+    let mut added = loop {
+        let take_now = take.min(rest.len());
+        let candidate: Vec<usize> = window.iter().chain(&rest[..take_now]).copied().collect();
+        match fails_alone(part, &candidate, k, meter) {
+            Some(true) => break rest[..take_now].to_vec(),
+            None => return everything,
+            // (The whole prefix fails, so this ends.)
+            Some(false) if take_now == rest.len() => return everything,
+            Some(false) => take *= 2,
+        }
+    };
+    for &j in added.clone().iter().rev().take(MAX_DROP_TRIES) {
+        let without: Vec<usize> = window.iter().chain(&added).copied().filter(|&i| i != j).collect();
+        if fails_alone(part, &without, k, meter) == Some(true) {
+            added.retain(|&i| i != j);
+        }
+    }
+    let mut window: Vec<usize> = window.into_iter().chain(added).collect();
+    window.sort_by_key(|&j| part.call[j]);
+    debug_assert!(window.windows(2).all(|w| w[0] != w[1]), "no operation twice");
+    window
+}
+
+/// Why the blocked read (or swapped cas) is impossible, when the quick test
+/// before the search says so: nothing invoked before it completed writes
+/// its value, or every such write was overwritten before it began.
+fn impossible_reason(
+    part: &Partition,
+    kept: &[bool],
+    k: u32,
+    blocked: usize,
+    model: Model,
+    ops: &Operations,
+) -> String {
+    let op = &ops.all[part.ops[blocked]];
+    let object = object(model, part);
+    let (Action::Read { expect } | Action::Cas { expect, .. }) = part.actions[blocked] else {
+        return format!("{op} cannot take effect");
+    };
+    let value = serde_json::to_string(&part.machine.value(expect)).unwrap_or_default();
+    let written = (0..part.ops.len()).any(|j| {
+        kept[j]
+            && part.call[j] < k
+            && match part.actions[j] {
+                Action::Write { value } => value == expect,
+                Action::Cas { new, swapped: Some(true) | None, .. } => new == expect,
+                _ => false,
+            }
+    });
+    let needs =
+        if matches!(part.actions[blocked], Action::Read { .. }) { "returned" } else { "swapped from" };
+    if written || expect == Machine::INITIAL {
+        format!(
+            "{op} cannot take effect: it {needs} {value}, but every {value} {object} held before it completed \
+             was overwritten by an update that completed before it was invoked"
+        )
+    } else {
+        format!(
+            "{op} cannot take effect: it {needs} {value}, but no operation invoked before it completed writes {value}"
+        )
+    }
+}
+
 /// `the register` or `key "k1"`.
 fn object(model: Model, part: &Partition) -> String {
     match &part.key {
@@ -259,9 +376,11 @@ fn reason(
         let held = list(part, states);
         let value = |s: State| serde_json::to_string(&part.machine.value(s)).unwrap_or_default();
         return match action {
-            Action::Read { expect } => format!(
+            // What the history says it returned (for a key, null and "" are
+            // one value to the model, but the reader saw one of them).
+            Action::Read { .. } => format!(
                 "{op} cannot take effect: it returned {}, but while it ran {object} could only hold {held}",
-                value(expect)
+                serde_json::to_string(&op.value).unwrap_or_default()
             ),
             Action::Cas { expect, swapped: Some(true), .. } => format!(
                 "{op} cannot take effect: it swapped, so {object} held {}, but while it ran {object} \

@@ -68,8 +68,10 @@ pub enum Value {
     Int(i64),
     /// A string.
     Text(String),
-    /// Expected and new value of a compare-and-set.
-    Pair([i64; 2]),
+    /// Expected and new value of a compare-and-set. The expected value may
+    /// be `null`: "swap if absent" (a register starts absent); the new one
+    /// is always an integer.
+    Pair([Option<i64>; 2]),
 }
 
 /// One event of a client's history, as the client emits it.
@@ -116,8 +118,8 @@ pub struct TimedEvent {
     #[serde(flatten)]
     pub event: HistoryEvent,
     /// When, in nanoseconds of virtual time. Always there in a recorded
-    /// history; a history file may leave times out (then the order of the
-    /// lines is all a checker knows).
+    /// history; a history file may leave times out, on any event (then the
+    /// order of the lines is all a checker knows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<u64>,
 }
@@ -151,6 +153,8 @@ pub struct History {
     /// The file line of each event, when the history was read from a file
     /// (empty when it was recorded).
     lines: Vec<usize>,
+    /// The column of each event's `f` in its line (likewise).
+    f_columns: Vec<usize>,
 }
 
 /// Two histories are equal when their events are, wherever they came from.
@@ -198,6 +202,13 @@ impl History {
         self.lines.get(index).copied().unwrap_or(index + 1)
     }
 
+    /// The column of event `index`'s `f` in its file line (1-based), if
+    /// the history was read from a file: where an error about the operation
+    /// points.
+    pub fn f_column(&self, index: usize) -> Option<usize> {
+        self.f_columns.get(index).copied()
+    }
+
     /// How many events.
     pub fn len(&self) -> usize {
         self.events.len()
@@ -236,8 +247,8 @@ impl History {
     /// without a `key` (or a register operation with one), a missing or
     /// ill-typed `value` or `swapped`, a completion with no open invocation
     /// of its process (or of another function or key), a second invocation
-    /// while the process has one open, times that go backwards, or times on
-    /// some events only.
+    /// while the process has one open, or times that go backwards. Times
+    /// are optional, event by event.
     ///
     /// ```
     /// use weft_check::history::History;

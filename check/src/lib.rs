@@ -118,6 +118,8 @@ pub enum CheckError {
     WrongModel {
         /// The event's line.
         line: usize,
+        /// The column of its `f`, if the history was read from a file.
+        column: Option<usize>,
         /// The operation.
         f: Function,
         /// The model asked for.
@@ -322,13 +324,18 @@ impl Report {
             Verdict::NotLinearizable { .. } => "NOT linearizable".to_string(),
             Verdict::Unknown { .. } => "unknown (gave up)".to_string(),
         };
+        let count =
+            |n: u64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
         let keys = match self.model {
-            Model::Kv => format!(" on {} keys", self.keys),
+            Model::Kv => format!(" on {}", count(self.keys as u64, "key", "keys")),
             _ => String::new(),
         };
         format!(
-            "{verdict}: {} operations by {} processes{keys} ({}); {} states explored",
-            self.operations, self.processes, self.model, self.states_explored
+            "{verdict}: {} by {}{keys} ({}); {} explored",
+            count(self.operations as u64, "operation", "operations"),
+            count(self.processes as u64, "process", "processes"),
+            self.model,
+            count(self.states_explored, "state", "states")
         )
     }
 }

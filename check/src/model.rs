@@ -186,8 +186,13 @@ impl Machine {
         &self.plains[state as usize]
     }
 
-    /// The value a state holds.
+    /// The value a state holds, as a history writes it: a key's initial
+    /// value, absent, is `null` (to the model, absent and `""` are one
+    /// value, since appending to either gives the same text).
     pub(crate) fn value(&self, state: State) -> Value {
+        if self.model == Model::Kv && state == Machine::INITIAL {
+            return Value::Null;
+        }
         self.plains[state as usize].to_value()
     }
 

@@ -77,11 +77,15 @@ impl Operation {
                 format!("{} → {}", crate::history::name(self.f), v(value))
             }
             (Function::Read | Function::Get, _) => crate::history::name(self.f).to_string(),
-            (Function::Cas, Value::Pair([from, to])) => match self.swapped {
-                Some(true) => format!("cas {from}→{to} swapped"),
-                Some(false) => format!("cas {from}→{to} refused"),
-                None => format!("cas {from}→{to}"),
-            },
+            (Function::Cas, Value::Pair([from, to])) => {
+                let (from, to) =
+                    (v(&from.map_or(Value::Null, Value::Int)), v(&to.map_or(Value::Null, Value::Int)));
+                match self.swapped {
+                    Some(true) => format!("cas {from}→{to} swapped"),
+                    Some(false) => format!("cas {from}→{to} refused"),
+                    None => format!("cas {from}→{to}"),
+                }
+            }
             (f, value) => format!("{} {}", crate::history::name(f), v(value)),
         };
         if matches!(self.outcome, Outcome::Info | Outcome::Open) {
@@ -131,7 +135,7 @@ pub(crate) fn operations(history: &History, model: Model) -> Result<Operations, 
         let line = history.source_line(index);
         let malformed = |message: String| CheckError::Malformed { line, message };
         if !model.functions().contains(&e.f) {
-            return Err(CheckError::WrongModel { line, f: e.f, model });
+            return Err(CheckError::WrongModel { line, column: history.f_column(index), f: e.f, model });
         }
         if model == Model::Kv && e.key.is_none() {
             return Err(malformed(format!("a {} needs a key", crate::history::name(e.f))));
@@ -189,13 +193,16 @@ pub(crate) fn operations(history: &History, model: Model) -> Result<Operations, 
     Ok(ops)
 }
 
-/// Each event's position in real-time order. Without times, that is the
-/// order of the events. With times, events at the *same* time are
-/// concurrent: neither happened before the other, so calls are put before
-/// returns (the operations overlap) and a checker never counts on an order
-/// the clock did not see.
+/// Each event's position in real-time order. Without times on every event,
+/// that is the order of the events (times on some are only shown). With
+/// times on all, events at the *same* time are concurrent: neither happened
+/// before the other, so calls are put before returns (the operations
+/// overlap) and a checker never counts on an order the clock did not see.
 fn order(history: &History) -> Vec<u32> {
     let events = history.events();
+    if events.iter().any(|e| e.time.is_none()) {
+        return (0..events.len()).map(|i| u32::try_from(i).expect("fewer than 2^32 events")).collect();
+    }
     let mut sorted: Vec<usize> = (0..events.len()).collect();
     sorted.sort_by_key(|&i| {
         let completion = events[i].event.kind != EventType::Invoke;
@@ -332,9 +339,11 @@ fn action(op: &Operation, machine: &mut Machine) -> Result<Action, String> {
             let Value::Pair([expect, new]) = op.value else {
                 return Err("a cas needs a pair [expected, new]".into());
             };
+            // A null expected value: "swap if absent".
+            let plain = |v: Option<i64>| v.map_or(Plain::Absent, Plain::Int);
             Action::Cas {
-                expect: machine.intern(Plain::Int(expect)),
-                new: machine.intern(Plain::Int(new)),
+                expect: machine.intern(plain(expect)),
+                new: machine.intern(plain(new)),
                 swapped: op.swapped,
             }
         }

@@ -323,6 +323,10 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
         }
     }
 
+    if problem.required > 0 && !machine.appends() && has_impossible_read(problem) {
+        return outcome;
+    }
+
     let mut cursor = Cursor::Arrive;
     loop {
         if let Err(gave_up) = meter.step() {
@@ -467,6 +471,122 @@ pub(crate) fn search(problem: &Problem, machine: &mut Machine, goal: Goal, meter
         }
         cursor = Cursor::Arrive;
     }
+}
+
+/// A quick test before the search, for registers: true if some required
+/// read (or swapped cas) needs a value that no order can give it. Then no
+/// linearization exists, and the search, which would have to try every
+/// order before the read to find that out, is skipped.
+///
+/// A read of `v` that completed at `ret` and was invoked at `call` needs a
+/// *producer* of `v` — a write of `v`, a cas to `v`, or the start, for the
+/// initial value — that took effect before `ret`, and so was invoked before
+/// it. And the producer's `v` must survive until the read: it is certainly
+/// gone if, after the producer completed, some update to another value was
+/// invoked *and completed* before the read was invoked (that update comes
+/// after the producer and before the read in every order). A producer whose
+/// outcome is unknown has no completion, so nothing is certainly after it.
+/// If every producer invoked before `ret` is gone by `call`, the read is
+/// impossible: whichever producer took effect last was overwritten before
+/// the read. Both rules only ever reject what no order explains; they never
+/// accept anything (the search does that).
+///
+/// (A key's appends build values from others, so keys are left to the
+/// search.)
+fn has_impossible_read(problem: &Problem) -> bool {
+    !impossible_reads(problem).is_empty()
+}
+
+/// The required reads (and swapped cases) that [`has_impossible_read`]
+/// finds impossible, as indices of the problem's items.
+pub(crate) fn impossible_reads(problem: &Problem) -> Vec<usize> {
+    // Updates certain to have taken effect (required), with the value they
+    // leave: (call, return, value), by call.
+    let mut updates: Vec<(u32, u32, State)> = problem
+        .items
+        .iter()
+        .filter(|item| item.required)
+        .filter_map(|item| match (item.ret, item.action) {
+            (Some(ret), Action::Write { value }) => Some((item.call, ret, value)),
+            (Some(ret), Action::Cas { new, swapped: Some(true), .. }) => Some((item.call, ret, new)),
+            _ => None,
+        })
+        .collect();
+    updates.sort_unstable();
+    // From each index on: the earliest return of an update, and the earliest
+    // of an update to another value than that one's (so that, for any value
+    // `v`, one of the two is the earliest update to something other than v).
+    type Earliest = Option<(u32, State)>;
+    let mut earliest: Vec<(Earliest, Earliest)> = vec![(None, None); updates.len() + 1];
+    for i in (0..updates.len()).rev() {
+        let (_, ret, value) = updates[i];
+        let (mut first, mut other) = earliest[i + 1];
+        match first {
+            Some((r, v)) if ret < r => {
+                if value != v {
+                    other = first;
+                }
+                first = Some((ret, value));
+            }
+            Some((_, v)) if value != v => {
+                if other.is_none_or(|(r, _)| ret < r) {
+                    other = Some((ret, value));
+                }
+            }
+            Some(_) => {}
+            None => first = Some((ret, value)),
+        }
+        earliest[i] = (first, other);
+    }
+    // When `v`, produced by an operation that completed at `after` (`None`:
+    // the start), is certainly gone: the earliest return of an update to
+    // another value invoked after that (u32::MAX: never).
+    let gone_at = |after: Option<u32>, v: State| -> u32 {
+        let from = after.map_or(0, |after| updates.partition_point(|&(call, _, _)| call <= after));
+        let (first, other) = earliest[from];
+        let to_other = match first {
+            Some((_, value)) if value == v => other,
+            first => first,
+        };
+        to_other.map_or(u32::MAX, |(ret, _)| ret)
+    };
+    // The producers of each value: (call, gone at), by call, with the
+    // latest "gone at" so far (prefix maxima).
+    let mut producers: BTreeMap<State, Vec<(u32, u32)>> = BTreeMap::new();
+    producers.entry(Machine::INITIAL).or_default().push((0, gone_at(None, Machine::INITIAL)));
+    for item in &problem.items {
+        let value = match item.action {
+            Action::Write { value } => value,
+            Action::Cas { new, swapped: Some(true) | None, .. } => new,
+            _ => continue,
+        };
+        let gone = match item.ret {
+            Some(ret) => gone_at(Some(ret), value),
+            None => u32::MAX,
+        };
+        producers.entry(value).or_default().push((item.call, gone));
+    }
+    for list in producers.values_mut() {
+        list.sort_unstable();
+        let mut latest = 0;
+        for (_, gone) in list.iter_mut() {
+            latest = latest.max(*gone);
+            *gone = latest;
+        }
+    }
+    let impossible = |item: &Item| {
+        let (Some(ret), Action::Read { expect: v } | Action::Cas { expect: v, swapped: Some(true), .. }) =
+            (item.ret, item.action)
+        else {
+            return false;
+        };
+        let Some(list) = producers.get(&v) else { return true };
+        // The producers invoked before the read completed; does the value
+        // of one of them survive until the read is invoked?
+        let invoked = list.partition_point(|&(call, _)| call < ret);
+        invoked == 0 || list[invoked - 1].1 < item.call
+    };
+    (0..problem.items.len()).filter(|&i| problem.items[i].required && impossible(&problem.items[i])).collect()
 }
 
 /// The candidate to try first: the most urgent operation (the one whose
@@ -696,5 +816,39 @@ mod tests {
         assert_eq!(outcome.end, End::Linearized);
         // Each state with the write that made it: 1 after (2, 1), 2 after (1, 2).
         assert_eq!(outcome.states, BTreeMap::from([(one, vec![0]), (two, vec![1])]));
+    }
+
+    #[test]
+    fn impossible_reads_are_rejected_before_the_search() {
+        let mut m = Machine::new(Model::CasRegister);
+        let (one, two, nine) = (m.intern(Plain::Int(1)), m.intern(Plain::Int(2)), m.intern(Plain::Int(9)));
+        let absent = Machine::INITIAL;
+        let write = |value| Action::Write { value };
+        let read = |expect| Action::Read { expect };
+        let impossible = |ops: &[(Action, u32, Option<u32>)]| has_impossible_read(&problem(ops));
+        // Nothing ever wrote 9.
+        assert!(impossible(&[(write(one), 0, Some(1)), (read(nine), 2, Some(3))]));
+        // 1 was written, but only after the read completed.
+        assert!(impossible(&[(read(one), 0, Some(1)), (write(one), 2, Some(3))]));
+        // Null after a write completed: the register never goes back.
+        assert!(impossible(&[(write(one), 0, Some(1)), (read(absent), 2, Some(3))]));
+        // 1, overwritten by 2 before the read began.
+        assert!(impossible(&[(write(one), 0, Some(1)), (write(two), 2, Some(3)), (read(one), 4, Some(5)),]));
+        // ... unless the write of 1 timed out (it may come last), or a
+        // second write of 1 overlaps the read, or the overwrite overlaps it.
+        assert!(!impossible(&[(write(one), 0, None), (write(two), 1, Some(2)), (read(one), 3, Some(4))]));
+        assert!(!impossible(&[
+            (write(one), 0, Some(1)),
+            (write(two), 2, Some(3)),
+            (read(one), 4, Some(6)),
+            (write(one), 5, Some(7)),
+        ]));
+        assert!(!impossible(&[(write(one), 0, Some(1)), (write(two), 2, Some(5)), (read(one), 4, Some(6)),]));
+        // A swapped cas needs its expected value as a read does.
+        let cas = Action::Cas { expect: nine, new: one, swapped: Some(true) };
+        assert!(impossible(&[(write(one), 0, Some(1)), (cas, 2, Some(3))]));
+        // A cas of unknown outcome may be what produced the value.
+        let maybe = Action::Cas { expect: absent, new: nine, swapped: None };
+        assert!(!impossible(&[(maybe, 0, None), (read(nine), 1, Some(2))]));
     }
 }

@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::violation;
+use common::generate::{Shape, corrupt_a_read, generate};
+use common::{assert_window_fails, violation};
 use weft_check::history::{Function, Value};
-use weft_check::{Model, Outcome, Violation};
+use weft_check::{Budget, Model, Outcome, Verdict, Violation, check};
 
 /// The window's operations as `(process, label)`.
 fn window(v: &Violation) -> Vec<(u32, String)> {
@@ -52,6 +53,27 @@ fn a_stale_read_is_shown_with_the_write_it_missed() {
         v.message()
     );
     assert!(v.message().contains("has 2 operations (lines 3-6, 20ns to 50ns)"), "{}", v.message());
+    assert_fits(&v);
+}
+
+#[test]
+fn the_window_holds_the_read_that_proves_a_timed_out_write_happened() {
+    // p0's write of 1 timed out: alone, it may never have happened, and
+    // p1's read of null would be fine. But p1 read 1 first, so it did
+    // happen: the window must show that read, or it proves nothing.
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1
+         p1 invoke read
+         p1 ok read 1
+         p0 info write 1
+         p1 invoke read
+         p1 ok read null",
+    );
+    assert_eq!(v.operation.label(), "read → null");
+    assert_eq!(window(&v), ops(&[(0, "write 1 ?"), (1, "read → 1"), (1, "read → null")]));
+    assert_eq!((v.window.start_line, v.window.end_line), (2, 6), "from the read of 1 to the read of null");
+    assert_window_fails(Model::Register, &v);
     assert_fits(&v);
 }
 
@@ -184,4 +206,80 @@ fn the_blocked_operation_is_drawn_double() {
     let row = text.lines().find(|l| l.starts_with("p1")).expect("a row for p1");
     assert!(row.contains("==cas 1→2 refused=="), "{text}");
     assert!(v.render().contains("= p1    cas 1→2 refused"), "{}", v.render());
+}
+
+#[test]
+fn a_big_history_with_a_read_of_a_value_never_written_is_decided_without_searching() {
+    // Thousands of operations by dozens of clients: showing that no order
+    // works would take the search millions of configurations. The quick
+    // test before it sees that nothing wrote the value.
+    for model in [Model::Register, Model::CasRegister] {
+        let shape = Shape { model, operations: 3_000, processes: 40, keys: 1, unknown_percent: 5 };
+        let history = corrupt_a_read(&generate(&shape, 3), 2_999).expect("the history has reads");
+        let report = check(&history, model, Budget { max_states: 200_000, ..Budget::DEFAULT }).expect("fits");
+        let Verdict::NotLinearizable { violation } = &report.verdict else {
+            panic!("{model}: {}", report.summary());
+        };
+        assert_eq!(report.states_explored, 0, "{model}: decided before the search");
+        assert!(
+            violation.reason.contains("it returned 1000000007, but ")
+                && violation.reason.contains("1000000007"),
+            "{model}: {}",
+            violation.reason
+        );
+        assert_window_fails(model, violation);
+    }
+}
+
+#[test]
+fn a_read_of_a_value_overwritten_before_it_began_is_explained() {
+    let v = violation(
+        Model::Register,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke write 2
+         p1 ok write 2
+         p2 invoke read
+         p2 ok read null",
+    );
+    assert!(
+        v.reason.contains("it returned null, but while it ran the register could only hold 2"),
+        "{}",
+        v.reason
+    );
+    assert_window_fails(Model::Register, &v);
+}
+
+#[test]
+fn an_absent_key_reads_as_null_in_explanations_as_in_the_history() {
+    // A key starts absent: its initial value is shown as the history shows
+    // it, null (to the model it is the empty string, which appends extend).
+    let v = violation(
+        Model::Kv,
+        "p0 invoke put k \"a\"
+         p1 invoke get k
+         p0 ok put k \"a\"
+         p1 ok get k \"b\"",
+    );
+    assert_eq!(v.states, Some(vec![Value::Null, Value::Text("a".into())]));
+    assert!(
+        v.reason.contains(
+            "it returned \"b\", but while it ran key \"k\" could only hold null (its initial value) or \"a\""
+        ),
+        "{}",
+        v.reason
+    );
+    let v = violation(
+        Model::Kv,
+        "p0 invoke put k \"a\"
+         p0 ok put k \"a\"
+         p1 invoke get k
+         p1 ok get k null",
+    );
+    assert!(
+        v.reason.starts_with("get → null on key \"k\" by p1 cannot take effect: it returned null, but"),
+        "{}",
+        v.reason
+    );
+    assert!(!v.reason.contains("\"\""), "no empty string where the history has null: {}", v.reason);
 }

@@ -263,6 +263,40 @@ fn a_cas_that_swapped_found_its_expected_value() {
 }
 
 #[test]
+fn a_cas_from_null_swaps_only_if_absent() {
+    // Order: cas null→2 (the register was absent), read 2.
+    linearizable(
+        Model::CasRegister,
+        "p1 invoke cas [null,2]
+         p1 ok cas [null,2] true
+         p2 invoke read
+         p2 ok read 2",
+    );
+    // After a write, the register is never absent again.
+    let v = violation(
+        Model::CasRegister,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke cas [null,2]
+         p1 ok cas [null,2] true",
+    );
+    assert_eq!(v.operation.label(), "cas null→2 swapped");
+    // And one that did not swap found a value there.
+    linearizable(
+        Model::CasRegister,
+        "p0 invoke write 1
+         p0 ok write 1
+         p1 invoke cas [null,2]
+         p1 ok cas [null,2] false",
+    );
+    violation(
+        Model::CasRegister,
+        "p1 invoke cas [null,2]
+         p1 ok cas [null,2] false",
+    );
+}
+
+#[test]
 fn a_cas_that_did_not_swap_found_another_value_and_changed_nothing() {
     linearizable(
         Model::CasRegister,
@@ -354,7 +388,7 @@ fn operations_must_fit_the_model() {
     let cas = history("p0 invoke cas [1,2]\n p0 ok cas [1,2] true");
     assert_eq!(
         check(&cas, Model::Register, Budget::DEFAULT),
-        Err(CheckError::WrongModel { line: 1, f: Function::Cas, model: Model::Register })
+        Err(CheckError::WrongModel { line: 1, column: Some(39), f: Function::Cas, model: Model::Register })
     );
     let put = history("p0 invoke put k \"a\"");
     let error = check(&put, Model::CasRegister, Budget::DEFAULT).expect_err("no keys in a register");
@@ -535,4 +569,39 @@ fn the_report_counts_the_history() {
     assert_eq!((r.operations, r.processes, r.keys), (2, 2, 2));
     assert!(r.states_explored >= 1);
     assert_eq!(r.verdict, Verdict::Linearizable);
+}
+
+#[test]
+fn equal_times_are_concurrent_only_when_every_event_has_a_time() {
+    // The write completes at 10 and the read is invoked at 10: with times on
+    // every event they overlap, so the read may come first and see null.
+    linearizable(
+        Model::Register,
+        "p0 invoke write 1 @0
+         p0 ok write 1 @10
+         p1 invoke read @10
+         p1 ok read null @20",
+    );
+    // One event without a time: the lines give the order, and the read was
+    // invoked after the write completed.
+    violation(
+        Model::Register,
+        "p0 invoke write 1
+         p0 ok write 1 @10
+         p1 invoke read @10
+         p1 ok read null @20",
+    );
+}
+
+#[test]
+fn the_summary_counts_in_the_singular_and_the_plural() {
+    let one = report(Model::Kv, "p0 invoke put k \"a\"\n p0 ok put k \"a\"");
+    assert_eq!(one.summary(), "linearizable: 1 operation by 1 process on 1 key (kv); 1 state explored");
+    let two =
+        report(Model::Register, "p0 invoke write 1\n p1 invoke write 2\n p0 ok write 1\n p1 ok write 2");
+    assert!(
+        two.summary().starts_with("linearizable: 2 operations by 2 processes (register); "),
+        "{}",
+        two.summary()
+    );
 }

@@ -106,7 +106,13 @@ fn values_must_fit_the_operation() {
         r#"{"process": 0, "type": "invoke", "f": "cas", "value": 1}"#,
         1,
         55,
-        "a cas needs a pair of integers [expected, new]",
+        "a cas needs a pair [expected, new]: two integers, or null and an integer",
+    );
+    fails(
+        r#"{"process": 0, "type": "invoke", "f": "cas", "value": [1, null]}"#,
+        1,
+        55,
+        "a cas needs a pair [expected, new]",
     );
     fails(
         r#"{"process": 0, "type": "invoke", "f": "read", "value": 3}"#,
@@ -178,21 +184,17 @@ fn each_process_alternates_invoke_and_completion() {
 }
 
 #[test]
-fn times_never_go_backwards_and_are_all_or_nothing() {
+fn times_never_go_backwards_and_are_optional_event_by_event() {
     let at = |t: &str| format!(r#"{{"process": {t}, "type": "invoke", "f": "read", "time": {t}}}"#);
     fails(&format!("{}\n{}", at("5"), at("3")), 2, 55, "time goes backwards: 3 ns after 5 ns");
-    fails(
-        &format!("{}\n{}", at("5"), r#"{"process": 9, "type": "invoke", "f": "read"}"#),
-        2,
-        1,
-        "missing `time`",
-    );
-    fails(
-        &format!("{}\n{}", r#"{"process": 9, "type": "invoke", "f": "read"}"#, at("5")),
-        2,
-        55,
-        "the first event has none",
-    );
+    let untimed = r#"{"process": 9, "type": "invoke", "f": "read"}"#;
+    // Some events with times, some without: the lines give the order.
+    let mixed =
+        History::from_json_lines(&format!("{}\n{untimed}\n{}", at("5"), at("7"))).expect("mixed times");
+    let times: Vec<Option<u64>> = mixed.events().iter().map(|e| e.time).collect();
+    assert_eq!(times, vec![Some(5), None, Some(7)]);
+    // ... and the times given still never go backwards, across untimed lines.
+    fails(&format!("{}\n{untimed}\n{}", at("5"), at("3")), 3, 55, "time goes backwards: 3 ns after 5 ns");
     fails(&at("-1").replace(r#""process": -1"#, r#""process": 1"#), 1, 55, "a time in nanoseconds");
     // Equal times are fine: concurrent.
     assert!(History::from_json_lines(&format!("{}\n{}", at("5"), at("5").replace("5,", "6,"))).is_ok());
@@ -214,7 +216,7 @@ fn a_good_file_reads_as_written() {
     assert_eq!(events[2].event.f, Function::Cas);
     assert_eq!(
         events[2].event.value,
-        Value::Pair([1, 2]),
+        Value::Pair([Some(1), Some(2)]),
         "a completion without a value repeats the invocation's"
     );
     assert_eq!(events[2].event.swapped, Some(false));
@@ -224,4 +226,39 @@ fn a_good_file_reads_as_written() {
     assert_eq!(history.open_operations(), Vec::<u32>::new());
     // And writes back in the same format.
     assert_eq!(History::from_json_lines(&history.to_json_lines()), Ok(history));
+}
+
+#[test]
+fn integers_too_big_are_out_of_range() {
+    let value = |v: &str| format!(r#"{{"process": 0, "type": "invoke", "f": "write", "value": {v}}}"#);
+    fails(
+        &value("9223372036854775808"),
+        1,
+        57,
+        "9223372036854775808 is out of range (-9223372036854775808 to 9223372036854775807): expected a value",
+    );
+    fails(&value("-9223372036854775809"), 1, 57, "-9223372036854775809 is out of range");
+    fails(
+        &value("[1, 99999999999999999999999999999999999999999]"),
+        1,
+        57,
+        "99999999999999999999999999999999999999999 is out of range",
+    );
+    assert!(History::from_json_lines(&value("9223372036854775807")).is_ok(), "i64::MAX fits");
+    // Not an integer at all: the usual message.
+    fails(&value("1.5"), 1, 57, "expected a value: null, an integer");
+    let process = r#"{"process": 4294967296, "type": "invoke", "f": "read"}"#;
+    fails(process, 1, 13, "4294967296 is out of range (0 to 4294967295): expected a process number");
+    let time = r#"{"process": 0, "type": "invoke", "f": "read", "time": 18446744073709551616}"#;
+    fails(time, 1, 55, "18446744073709551616 is out of range");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_line() {
+    let text = format!("\u{feff}{WRITE}\n{}", WRITE.replace("invoke", "ok"));
+    let history = History::from_json_lines(&text).expect("a BOM is skipped");
+    assert_eq!(history.len(), 2);
+    // Columns count from after it.
+    let bad = "\u{feff}{\"process\": 0, \"type\": \"done\", \"f\": \"read\"}";
+    fails(bad, 1, 24, "expected \"invoke\"");
 }

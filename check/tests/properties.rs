@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::generate::{Shape, corrupt_a_read, generate};
+use common::generate::{Shape, corrupt_a_read, generate, stale_a_read};
+use common::window_history;
 use proptest::prelude::*;
 use weft_check::history::{EventType, Function};
 use weft_check::{Budget, Model, Verdict, check};
@@ -86,5 +87,28 @@ proptest! {
             "{}", violation.reason
         );
         prop_assert_eq!(check(&corrupted, shape.model, BUDGET).expect("fits"), report);
+    }
+
+    #[test]
+    fn the_window_of_a_violation_is_itself_not_linearizable(
+        shape in shapes(60, 8),
+        seed in any::<u64>(),
+        which in any::<u64>(),
+    ) {
+        let history = generate(&shape, seed);
+        let stale = stale_a_read(&history, which);
+        prop_assume!(stale.is_some());
+        let stale = stale.expect("assumed");
+        let report = check(&stale, shape.model, BUDGET).expect("fits");
+        let Verdict::NotLinearizable { violation } = &report.verdict else {
+            // An older value is often still a possible answer.
+            return Ok(());
+        };
+        let window = window_history(violation);
+        let alone = check(&window, shape.model, BUDGET).expect("the window fits the model");
+        prop_assert!(
+            matches!(alone.verdict, Verdict::NotLinearizable { .. }),
+            "the window alone is {:?}:\n{}\nof\n{}", alone.verdict, violation.render(), stale.to_json_lines()
+        );
     }
 }

@@ -102,6 +102,15 @@ pub enum ShrinkError {
         /// The violation the scenario expects (and that did not happen).
         expected: Option<String>,
     },
+    /// The property asked for is not one the scenario checks.
+    #[error("`{property}` is not a property of this scenario; it checks: {}", list_or_nothing(.known))]
+    UnknownProperty {
+        /// The property asked for.
+        property: String,
+        /// The properties the scenario checks (and the one it expects to
+        /// be violated).
+        known: Vec<String>,
+    },
     /// The property asked for is not violated by the run.
     #[error("seed {seed} does not violate `{property}`; it violates: {}", list_or_nothing(.violated))]
     NotViolated {
@@ -240,6 +249,18 @@ pub fn shrink(
     }
     if i64::try_from(options.seed).is_err() {
         return Err(ShrinkError::SeedTooLarge(options.seed));
+    }
+    if let Some(asked) = &options.property {
+        // Before the run: a misspelt name is not worth a run to find out.
+        let mut known: Vec<String> = scenario.checks.iter().map(|c| c.property.name.to_string()).collect();
+        if let Some(expected) = scenario.expect
+            && !known.iter().any(|k| k == expected.name)
+        {
+            known.push(expected.name.to_string());
+        }
+        if !known.contains(asked) {
+            return Err(ShrinkError::UnknownProperty { property: asked.clone(), known });
+        }
     }
     let seed = options.seed;
     let original = scenario.run(&RunOptions { seed, keep_trace: false })?;

@@ -13,8 +13,9 @@
 //!
 //! A sweep larger than one machine is cut into [`Shard`]s: disjoint slices
 //! of the seed range that separate machines run. Each writes its results as
-//! JSON Lines ([`SweepLine`]), and [`Summary::of`] summarises the merged
-//! lines exactly as it would one big sweep.
+//! JSON Lines ([`SweepLine`]), and [`merge`] checks that the shards belong
+//! to one sweep and cover its range, and summarises them exactly as it
+//! would one big sweep.
 //!
 //! ```
 //! use weft_scenarios::open;
@@ -22,14 +23,14 @@
 //!
 //! let scenario = open("ping-pong", &["workload.requests=20".to_string()])?;
 //! let seeds: Seeds = "1..9".parse()?;
-//! let results = sweep(&scenario, &seeds.all(), Some(2), |_| {})?;
+//! let results = sweep(&scenario, &seeds.all().to_vec()?, Some(2), |_| {})?;
 //! assert_eq!(results.iter().map(|r| r.seed).collect::<Vec<_>>(), (1..9).collect::<Vec<_>>());
-//! let summary = Summary::of(&results)?;
+//! let summary = Summary::of_sweep("ping-pong", seeds.all(), &results)?;
 //! assert_eq!((summary.runs, summary.failed), (8, 0));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -41,6 +42,10 @@ use crate::{Scenario, ScenarioError};
 
 /// A range of seeds: `A..B` (A up to B, without B, as Rust writes ranges),
 /// `A..=B` (with B), or one seed `N`.
+///
+/// A range may be far bigger than any sweep (`0..=18446744073709551615`):
+/// its seeds are never listed all at once, only counted and walked
+/// ([`Selection`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seeds {
     /// The first seed.
@@ -49,10 +54,15 @@ pub struct Seeds {
     pub last: u64,
 }
 
+/// The most seeds one `weft sweep` process runs: it keeps every run's
+/// result in memory for the summary (a few kilobytes each). A bigger sweep
+/// is cut into shards (`--shard i/n`), each run apart and merged.
+pub const MAX_SEEDS: u64 = 1_000_000;
+
 impl Seeds {
-    /// How many seeds.
-    pub fn len(&self) -> u64 {
-        self.last - self.first + 1
+    /// How many seeds (a `u128`: `0..=u64::MAX` has 2^64 of them).
+    pub fn len(&self) -> u128 {
+        u128::from(self.last - self.first) + 1
     }
 
     /// Never true: a range has at least one seed.
@@ -60,16 +70,88 @@ impl Seeds {
         false
     }
 
-    /// Every seed, in order.
-    pub fn all(&self) -> Vec<u64> {
-        (self.first..=self.last).collect()
+    /// The whole range.
+    pub fn all(self) -> Selection {
+        Selection { seeds: self, shard: None }
     }
 
     /// The seeds of `shard`: every `count`-th seed, starting at the
     /// `index`-th. Interleaving (rather than cutting the range in blocks)
     /// gives every shard a fair share of slow and fast seeds.
-    pub fn shard(&self, shard: Shard) -> Vec<u64> {
-        (self.first..=self.last).skip(shard.index as usize).step_by(shard.count as usize).collect()
+    pub fn shard(self, shard: Shard) -> Selection {
+        Selection { seeds: self, shard: Some(shard) }
+    }
+}
+
+/// The seeds a sweep runs: a range, or one shard of it. Counted and walked
+/// lazily, so no range is too big to describe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// The whole range.
+    pub seeds: Seeds,
+    /// The slice of it (`None`: all of it).
+    pub shard: Option<Shard>,
+}
+
+impl Selection {
+    /// How many seeds (0 for a shard beyond a short range: `1..3`, shard
+    /// `2/5`).
+    pub fn len(&self) -> u128 {
+        let total = self.seeds.len();
+        match self.shard {
+            None => total,
+            Some(Shard { index, count }) if u128::from(index) < total => {
+                (total - u128::from(index) - 1) / u128::from(count) + 1
+            }
+            Some(_) => 0,
+        }
+    }
+
+    /// True if it has no seeds (a shard beyond a short range).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The seeds, in order, one at a time.
+    pub fn iter(&self) -> impl Iterator<Item = u64> + use<> {
+        let Seeds { first, last } = self.seeds;
+        let Shard { index, count } = self.shard.unwrap_or(Shard { index: 0, count: 1 });
+        // Past `last` (or past u64::MAX): the shard is empty.
+        let start = first.checked_add(index).filter(|&s| s <= last);
+        // A step beyond usize::MAX takes one seed, as a step of usize::MAX does.
+        let step = usize::try_from(count).unwrap_or(usize::MAX);
+        start.into_iter().flat_map(move |start| (start..=last).step_by(step))
+    }
+
+    /// True if `seed` is one of the selection's.
+    pub fn contains(&self, seed: u64) -> bool {
+        let Shard { index, count } = self.shard.unwrap_or(Shard { index: 0, count: 1 });
+        (self.seeds.first..=self.seeds.last).contains(&seed) && (seed - self.seeds.first) % count == index
+    }
+
+    /// The seeds as a list, for [`sweep`]; refused beyond [`MAX_SEEDS`].
+    pub fn to_vec(&self) -> Result<Vec<u64>, SweepError> {
+        let n = self.len();
+        if n > u128::from(MAX_SEEDS) {
+            let shards = n.div_ceil(u128::from(MAX_SEEDS));
+            return Err(SweepError::Seeds(format!(
+                "{self} is {n} seeds; one sweep runs at most {MAX_SEEDS} (it keeps every result in memory): \
+                 cut it into shards, e.g. `--shard 0/{shards}` to `--shard {}/{shards}`, and `--merge` their \
+                 `--json` outputs",
+                shards - 1
+            )));
+        }
+        Ok(self.iter().collect())
+    }
+}
+
+/// `1..=12`, or `1..=12 shard 0/3`.
+impl fmt::Display for Selection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.shard {
+            None => write!(f, "{}", self.seeds),
+            Some(shard) => write!(f, "{} shard {shard}", self.seeds),
+        }
     }
 }
 
@@ -134,6 +216,35 @@ impl FromStr for Shard {
         Ok(Shard { index, count })
     }
 }
+
+/// `i/n`, as `--shard` takes it.
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// Seeds and shards are written in JSON as the command line writes them
+/// (`"1..=12"`, `"0/3"`), and read back the same way.
+macro_rules! serde_as_text {
+    ($type:ty) => {
+        impl Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$type, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+serde_as_text!(Seeds);
+serde_as_text!(Shard);
 
 /// What a sweep keeps of one run: enough to summarise it and to replay it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -232,6 +343,12 @@ pub enum SweepLine {
 pub struct Summary {
     /// The scenario.
     pub scenario: String,
+    /// The seed range swept (`None` for a summary of loose results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<Seeds>,
+    /// The shard of that range these runs are (`None`: the whole range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     /// How many runs.
     pub runs: u64,
     /// Runs that did what the scenario says.
@@ -336,6 +453,8 @@ impl Summary {
         let passed = sorted.iter().filter(|r| r.passed).count() as u64;
         Ok(Summary {
             scenario,
+            seeds: None,
+            shard: None,
             runs: sorted.len() as u64,
             passed,
             failed: sorted.len() as u64 - passed,
@@ -347,28 +466,179 @@ impl Summary {
     }
 }
 
-/// Reads the results in a sweep's JSON Lines output (`weft sweep --json`);
-/// summary lines are skipped, since the merged summary is recomputed.
-/// `source` names the text in errors.
-pub fn read_results(source: &str, text: &str) -> Result<Vec<SeedResult>, SweepError> {
-    let mut results = Vec::new();
+impl Summary {
+    /// Summarises the `results` of sweeping `scenario` over `selection`:
+    /// [`Summary::of`], with the scenario's name (even when the selection
+    /// is an empty shard) and the seeds it covers, so that shards can be
+    /// checked for belonging together when they are merged.
+    pub fn of_sweep(
+        scenario: &str,
+        selection: Selection,
+        results: &[SeedResult],
+    ) -> Result<Summary, SweepError> {
+        debug_assert_eq!(results.len() as u128, selection.len(), "one result per seed");
+        let summary = Summary::of(results)?;
+        if let Some(other) = results.iter().find(|r| r.scenario != scenario) {
+            return Err(SweepError::Merge(format!(
+                "a result of `{}` in a sweep of `{scenario}`",
+                other.scenario
+            )));
+        }
+        Ok(Summary {
+            scenario: scenario.to_string(),
+            seeds: Some(selection.seeds),
+            shard: selection.shard,
+            ..summary
+        })
+    }
+}
+
+/// One file of `weft sweep --json` output, read back for `--merge`.
+#[derive(Clone, Debug)]
+pub struct SweepFile {
+    /// The file's name, for errors.
+    pub source: String,
+    /// Its run lines.
+    pub runs: Vec<SeedResult>,
+    /// Its summary line (the last, if there are several).
+    pub summary: Option<Summary>,
+}
+
+/// Reads a sweep's JSON Lines output (`weft sweep --json`): its runs and
+/// its summary. `source` names the text in errors.
+pub fn read_sweep(source: &str, text: &str) -> Result<SweepFile, SweepError> {
+    let mut file = SweepFile { source: source.to_string(), runs: Vec::new(), summary: None };
     for (number, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<SweepLine>(line) {
-            Ok(SweepLine::Run(result)) => results.push(result),
-            Ok(SweepLine::Summary(_)) => {}
+            Ok(SweepLine::Run(result)) => file.runs.push(result),
+            Ok(SweepLine::Summary(summary)) => file.summary = Some(summary),
             Err(e) => {
+                // serde_json says "… at line 1 column 7": the line is ours
+                // to give (the file's), the column is shown in front.
+                let message = e.to_string();
+                let message = message.rfind(" at line ").map_or(message.as_str(), |i| &message[..i]);
                 return Err(SweepError::Merge(format!(
-                    "{source}:{}:{}: not a line of `weft sweep --json` output: {e}",
+                    "{source}:{}:{}: not a line of `weft sweep --json` output: {message}",
                     number + 1,
-                    e.column()
+                    e.column().max(1)
                 )));
             }
         }
     }
-    Ok(results)
+    Ok(file)
+}
+
+/// The results of shards merged, and their summary: exactly what one sweep
+/// over the whole range would have printed.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    /// Every run, in seed order.
+    pub runs: Vec<SeedResult>,
+    /// The summary of the whole range.
+    pub summary: Summary,
+}
+
+/// Merges the outputs of a sweep's shards, refusing anything that would
+/// make the merged summary lie: files without a summary (a sweep that did
+/// not finish), shards of different ranges, runs of different scenarios or
+/// `--set`s (their replay commands differ by more than the seed), a seed
+/// twice, or a seed missing (a shard not merged).
+pub fn merge(files: &[SweepFile]) -> Result<Merged, SweepError> {
+    let bad = |message: String| Err(SweepError::Merge(message));
+    let mut range: Option<(&str, Seeds)> = None;
+    let mut shards: Vec<Option<Shard>> = Vec::new();
+    for file in files {
+        let Some(summary) = &file.summary else {
+            return bad(format!(
+                "{} has no summary line: did its sweep finish? (rerun that shard)",
+                file.source
+            ));
+        };
+        let Some(seeds) = summary.seeds else {
+            return bad(format!(
+                "{}'s summary does not say which seeds were swept (written by an older weft?): rerun it",
+                file.source
+            ));
+        };
+        match range {
+            Some((first, range)) if range != seeds => {
+                return bad(format!(
+                    "{first} swept seeds {range} but {} swept {seeds}: merge the shards of one sweep",
+                    file.source
+                ));
+            }
+            _ => range = Some((&file.source, seeds)),
+        }
+        let selection = Selection { seeds, shard: summary.shard };
+        if let Some(stray) = file.runs.iter().find(|r| !selection.contains(r.seed)) {
+            return bad(format!("{} has seed {}, which is not in {selection}", file.source, stray.seed));
+        }
+        shards.push(summary.shard);
+    }
+    let Some((_, seeds)) = range else { return bad("nothing to merge".into()) };
+
+    // One sweep: the same scenario and `--set`s, so the same replay
+    // command but for the seed.
+    let mut first_run: Option<(&str, &SeedResult, String)> = None;
+    for file in files {
+        for run in &file.runs {
+            let command = run.replay.replacen(&format!(" --seed {}", run.seed), "", 1);
+            match &first_run {
+                Some((source, first, shape)) if *shape != command => {
+                    return bad(format!(
+                        "{source} seed {} was run as `{}` but {} seed {} as `{}`: merge the shards of one \
+                         sweep (the same scenario and --set)",
+                        first.seed, first.replay, file.source, run.seed, run.replay
+                    ));
+                }
+                Some(_) => {}
+                None => first_run = Some((&file.source, run, command)),
+            }
+        }
+    }
+    let scenarios: Vec<&str> =
+        files.iter().filter_map(|f| f.summary.as_ref()).map(|s| s.scenario.as_str()).collect();
+    if let Some(other) = scenarios.iter().find(|&&s| s != scenarios[0]) {
+        return bad(format!(
+            "results of two scenarios, `{}` and `{other}`: merge one sweep's shards at a time",
+            scenarios[0]
+        ));
+    }
+
+    let mut runs: Vec<SeedResult> = files.iter().flat_map(|f| f.runs.iter().cloned()).collect();
+    runs.sort_by_key(|r| r.seed);
+    let summary = Summary::of(&runs)?;
+    // Seeds are distinct (checked by `Summary::of`) and in the range, so
+    // the range is covered when there are as many runs as seeds.
+    if runs.len() as u128 != seeds.len() {
+        return bad(missing(seeds, &shards, &runs));
+    }
+    let summary = Summary { scenario: scenarios[0].to_string(), seeds: Some(seeds), shard: None, ..summary };
+    Ok(Merged { runs, summary })
+}
+
+/// What is missing from `runs` (sorted, distinct, in `seeds`).
+fn missing(seeds: Seeds, shards: &[Option<Shard>], runs: &[SeedResult]) -> String {
+    let have = format!("the files hold {} of the {} seeds of {seeds}", runs.len(), seeds.len());
+    // Shards of one cut: name the ones missing.
+    let counts: BTreeSet<Option<u64>> = shards.iter().map(|s| s.map(|s| s.count)).collect();
+    if let [Some(count)] = counts.into_iter().collect::<Vec<_>>()[..] {
+        let present: BTreeSet<u64> = shards.iter().flatten().map(|s| s.index).collect();
+        let absent: Vec<String> =
+            (0..count).filter(|i| !present.contains(i)).take(10).map(|i| format!("{i}/{count}")).collect();
+        if !absent.is_empty() {
+            return format!("{have}: missing shard {} (merge every shard of the sweep)", absent.join(", "));
+        }
+    }
+    let first_missing = seeds.all().iter().zip(runs).find(|(seed, run)| *seed != run.seed).map_or(
+        // Every run matches the range's start: the missing seeds are after the last.
+        runs.last().map_or(seeds.first, |r| r.seed + 1),
+        |(seed, _)| seed,
+    );
+    format!("{have} (seed {first_missing} is missing): merge every shard of the sweep")
 }
 
 /// Why a sweep could not run or merge.
@@ -394,9 +664,10 @@ mod tests {
 
     #[test]
     fn seed_ranges_read_as_rust_writes_them() {
-        assert_eq!("1..4".parse::<Seeds>().map(|s| s.all()).ok(), Some(vec![1, 2, 3]));
-        assert_eq!("1..=4".parse::<Seeds>().map(|s| s.all()).ok(), Some(vec![1, 2, 3, 4]));
-        assert_eq!("7".parse::<Seeds>().map(|s| s.all()).ok(), Some(vec![7]));
+        let list = |text: &str| text.parse::<Seeds>().ok().and_then(|s| s.all().to_vec().ok());
+        assert_eq!(list("1..4"), Some(vec![1, 2, 3]));
+        assert_eq!(list("1..=4"), Some(vec![1, 2, 3, 4]));
+        assert_eq!(list("7"), Some(vec![7]));
         for bad in ["4..4", "5..=4", "a..3", "", "1...3", "-1..3"] {
             assert!(bad.parse::<Seeds>().is_err(), "`{bad}` should be rejected");
         }
@@ -405,13 +676,34 @@ mod tests {
     #[test]
     fn shards_cover_the_range_once() {
         let seeds: Seeds = "10..=30".parse().expect("a range");
-        let mut covered: Vec<u64> = (0..4).flat_map(|index| seeds.shard(Shard { index, count: 4 })).collect();
+        let mut covered: Vec<u64> =
+            (0..4).flat_map(|index| seeds.shard(Shard { index, count: 4 }).iter()).collect();
         covered.sort();
-        assert_eq!(covered, seeds.all());
-        assert_eq!(seeds.shard(Shard { index: 1, count: 4 }), vec![11, 15, 19, 23, 27]);
+        assert_eq!(covered, seeds.all().iter().collect::<Vec<_>>());
+        let second = seeds.shard(Shard { index: 1, count: 4 });
+        assert_eq!(second.iter().collect::<Vec<_>>(), vec![11, 15, 19, 23, 27]);
+        assert_eq!(second.len(), 5);
+        assert!((10..=30).all(|seed| second.contains(seed) == [11, 15, 19, 23, 27].contains(&seed)));
         for bad in ["4/4", "1/0", "x/2", "2"] {
             assert!(bad.parse::<Shard>().is_err(), "`{bad}` should be rejected");
         }
+    }
+
+    #[test]
+    fn huge_ranges_are_counted_and_walked_without_listing_them() {
+        let everything: Seeds = "0..=18446744073709551615".parse().expect("a range");
+        assert_eq!(everything.len(), 1u128 << 64);
+        assert_eq!(everything.all().iter().take(3).collect::<Vec<_>>(), vec![0, 1, 2]);
+        let err = everything.all().to_vec().expect_err("2^64 seeds are too many for one process");
+        assert!(err.to_string().contains("--shard 0/18446744073710"), "{err}");
+        let last = everything.shard(Shard { index: 0, count: u64::MAX });
+        assert_eq!((last.len(), last.iter().collect::<Vec<_>>()), (2, vec![0, u64::MAX]));
+        let top: Seeds = "18446744073709551610..=18446744073709551615".parse().expect("a range");
+        assert_eq!(top.shard(Shard { index: 4, count: 5 }).iter().collect::<Vec<_>>(), vec![u64::MAX - 1]);
+        assert_eq!(top.shard(Shard { index: 9, count: 10 }).len(), 0, "a shard past the end is empty");
+        assert_eq!(top.shard(Shard { index: 9, count: 10 }).iter().count(), 0);
+        let exact = "1..=1000000".parse::<Seeds>().expect("a range").all();
+        assert_eq!(exact.to_vec().map(|v| v.len()).ok(), Some(1_000_000), "MAX_SEEDS is allowed");
     }
 
     fn result(seed: u64, violated: &[&str], commit_ms: f64) -> SeedResult {
@@ -449,34 +741,104 @@ mod tests {
         assert_eq!((commit.min, commit.p50, commit.p90, commit.max, commit.mean), (1.0, 5.0, 9.0, 10.0, 5.5));
     }
 
+    /// Shard `index` of two of `results` (seeds 1..=9), as `--json` writes it.
+    fn shard_file(results: &[SeedResult], index: u64) -> String {
+        let seeds: Seeds = "1..=9".parse().expect("a range");
+        let selection = seeds.shard(Shard { index, count: 2 });
+        let mine: Vec<SeedResult> = results.iter().filter(|r| selection.contains(r.seed)).cloned().collect();
+        let mut text = String::new();
+        for r in &mine {
+            text += &serde_json::to_string(&SweepLine::Run(r.clone())).expect("serializable");
+            text.push('\n');
+        }
+        let summary = Summary::of_sweep("s", selection, &mine).expect("a shard");
+        text + &serde_json::to_string(&SweepLine::Summary(summary)).expect("serializable") + "\n"
+    }
+
+    fn merged(files: &[(&str, &str)]) -> Result<Merged, SweepError> {
+        let files: Vec<SweepFile> =
+            files.iter().map(|(name, text)| read_sweep(name, text).expect("valid lines")).collect();
+        merge(&files)
+    }
+
+    fn merge_error(files: &[(&str, &str)]) -> String {
+        merged(files).expect_err("these do not merge").to_string()
+    }
+
+    /// A latency in nanoseconds with a fraction, such as a mean: the kind of
+    /// number serde_json reads back one bit off without `float_roundtrip`
+    /// (33333333.433333334 does).
+    fn latency(seed: u64) -> f64 {
+        seed as f64 * 0.1 + 1e8 / 3.0
+    }
+
     #[test]
     fn merged_shards_summarise_like_one_sweep() {
-        let results: Vec<SeedResult> =
-            (1..=9).map(|seed| result(seed, if seed == 4 { &["safe"] } else { &[] }, 1.0)).collect();
-        let whole = Summary::of(&results).expect("a sweep");
-        // Two shards' JSON Lines, each closed by its own summary line.
-        let shard = |index: u64| {
-            let mine: Vec<SeedResult> = results.iter().filter(|r| r.seed % 2 == index).cloned().collect();
-            let mut text = String::new();
-            for r in &mine {
-                text += &serde_json::to_string(&SweepLine::Run(r.clone())).expect("serializable");
-                text.push('\n');
-            }
-            let summary = Summary::of(&mine).expect("a shard");
-            text + &serde_json::to_string(&SweepLine::Summary(summary)).expect("serializable") + "\n"
-        };
-        let mut merged = read_results("a.jsonl", &shard(1)).expect("valid");
-        merged.extend(read_results("b.jsonl", &shard(0)).expect("valid"));
-        assert_eq!(Summary::of(&merged).expect("disjoint"), whole);
-        merged.extend(read_results("a.jsonl", &shard(1)).expect("valid"));
-        assert!(
-            matches!(Summary::of(&merged), Err(SweepError::Merge(m)) if m.contains("seed 1 appears twice"))
-        );
+        let results: Vec<SeedResult> = (1..=9)
+            .map(|seed| result(seed, if seed == 4 { &["safe"] } else { &[] }, latency(seed)))
+            .collect();
+        let seeds: Seeds = "1..=9".parse().expect("a range");
+        let whole = Summary::of_sweep("s", seeds.all(), &results).expect("a sweep");
+        let (a, b) = (shard_file(&results, 1), shard_file(&results, 0));
+        let merged = merged(&[("a.jsonl", &a), ("b.jsonl", &b)]).expect("the two shards of one sweep");
+        assert_eq!(merged.summary, whole);
+        assert_eq!(merged.runs, results);
+        // Byte for byte: floats read back exactly (serde_json's float_roundtrip).
+        let json = |s: &Summary| serde_json::to_string(&SweepLine::Summary(s.clone())).expect("serializable");
+        assert_eq!(json(&merged.summary), json(&whole));
+        assert!(json(&whole).contains(r#""seeds":"1..=9""#), "{}", json(&whole));
+    }
+
+    #[test]
+    fn shards_that_do_not_belong_together_are_refused() {
+        let results: Vec<SeedResult> = (1..=9).map(|seed| result(seed, &[], 1.0)).collect();
+        let (a, b) = (shard_file(&results, 1), shard_file(&results, 0));
+        let twice = merge_error(&[("a.jsonl", &a), ("b.jsonl", &b), ("c.jsonl", &a)]);
+        assert!(twice.contains("seed 2 appears twice"), "{twice}");
+        let alone = merge_error(&[("a.jsonl", &a)]);
+        assert!(alone.contains("the files hold 4 of the 9 seeds of 1..=9: missing shard 0/2"), "{alone}");
+        // Another `--set`: the replay commands differ by more than the seed.
+        let other = a.replace("--seed 2\"", "--seed 2 --set follower_reads=true\"");
+        let mixed = merge_error(&[("a.jsonl", &other), ("b.jsonl", &b)]);
+        assert!(mixed.contains("merge the shards of one sweep (the same scenario and --set)"), "{mixed}");
+        assert!(mixed.contains("--set follower_reads=true"), "{mixed}");
+        // A file cut short has no summary.
+        let cut: String = a.lines().take(2).map(|l| format!("{l}\n")).collect();
+        let cut = merge_error(&[("a.jsonl", &cut), ("b.jsonl", &b)]);
+        assert!(cut.contains("a.jsonl has no summary line"), "{cut}");
+        // Another range.
+        let other_range = b.replace(r#""seeds":"1..=9""#, r#""seeds":"1..=11""#);
+        let ranges = merge_error(&[("a.jsonl", &a), ("b.jsonl", &other_range)]);
+        assert!(ranges.contains("a.jsonl swept seeds 1..=9 but b.jsonl swept 1..=11"), "{ranges}");
+    }
+
+    #[test]
+    fn an_empty_shard_merges_and_names_its_scenario() {
+        let results: Vec<SeedResult> = (1..=2).map(|seed| result(seed, &[], 1.0)).collect();
+        let seeds: Seeds = "1..=2".parse().expect("a range");
+        let empty = Summary::of_sweep("s", seeds.shard(Shard { index: 2, count: 3 }), &[]).expect("no runs");
+        assert_eq!((empty.scenario.as_str(), empty.runs), ("s", 0));
+        let files: Vec<SweepFile> = (0..3)
+            .map(|index| {
+                let selection = seeds.shard(Shard { index, count: 3 });
+                let runs: Vec<SeedResult> =
+                    results.iter().filter(|r| selection.contains(r.seed)).cloned().collect();
+                let summary = Summary::of_sweep("s", selection, &runs).expect("a shard");
+                SweepFile { source: format!("{index}.jsonl"), runs, summary: Some(summary) }
+            })
+            .collect();
+        let merged = merge(&files).expect("three shards, one empty");
+        assert_eq!(merged.summary, Summary::of_sweep("s", seeds.all(), &results).expect("the sweep"));
     }
 
     #[test]
     fn a_bad_line_is_located() {
-        let err = read_results("x.jsonl", "\n{\"type\": \"run\", \"seed\": }\n").expect_err("broken JSON");
-        assert!(err.to_string().starts_with("x.jsonl:2:"), "{err}");
+        let err = read_sweep("x.jsonl", "\n{\"type\": \"run\", \"seed\": }\n").expect_err("broken JSON");
+        assert!(err.to_string().starts_with("x.jsonl:2:25: "), "{err}");
+        assert!(!err.to_string().contains("at line"), "serde's own location is not repeated: {err}");
+        let err = read_sweep("x.jsonl", "").map(|f| f.runs.len()).expect("empty is fine");
+        assert_eq!(err, 0);
+        let eof = read_sweep("x.jsonl", "{").expect_err("cut short");
+        assert!(!eof.to_string().contains(":0:"), "columns count from 1: {eof}");
     }
 }

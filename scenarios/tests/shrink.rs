@@ -205,4 +205,17 @@ fn a_run_that_holds_has_nothing_to_shrink() {
     assert!(
         error.to_string().contains("does not violate `one-leader-per-term`; it violates: one-vote-per-term")
     );
+
+    // A name the scenario does not check is not "not violated": it is unknown.
+    let options = ShrinkOptions { property: Some("bogus".into()), ..options };
+    let error = shrink(&scenario, &options, &mut |_| {}).expect_err("no such property");
+    let ShrinkError::UnknownProperty { property, known } = &error else { panic!("{error:?}") };
+    assert_eq!(property, "bogus");
+    assert!(
+        known.iter().any(|k| k == "one-leader-per-term") && known.iter().any(|k| k == "one-vote-per-term")
+    );
+    assert!(
+        error.to_string().starts_with("`bogus` is not a property of this scenario; it checks: "),
+        "{error}"
+    );
 }

@@ -74,7 +74,8 @@ fn json_output_is_the_report() {
     assert_eq!(json["violation"]["operation"]["process"], 2);
     assert_eq!(json["violation"]["window"]["operations"].as_array().map(Vec::len), Some(2));
     assert_eq!(json["violation"]["states"], serde_json::json!([2]));
-    assert!(json["states_explored"].as_u64().is_some_and(|n| n > 0), "{json}");
+    // (0 here: the quick test before the search saw that 1 was overwritten.)
+    assert!(json["states_explored"].as_u64().is_some(), "{json}");
 }
 
 #[test]
@@ -123,7 +124,9 @@ fn mistakes_in_the_file_exit_2_at_their_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        format!("error: {path}:1: `write` is not an operation of the kv model (it has get, put, append)\n")
+        format!(
+            "error: {path}:1:39: `write` is not an operation of the kv model (it has get, put, append)\n"
+        )
     );
 }
 
@@ -145,17 +148,23 @@ fn bad_flags_and_missing_files_exit_2() {
     assert!(stderr(&out).contains("cas-register"), "the error suggests the right name: {}", stderr(&out));
 }
 
-/// Thirty concurrent writes of different values, then a read of a value none
-/// wrote: deciding it takes the search about a billion configurations.
+/// Thirty concurrent writes of different values, and meanwhile reads of
+/// 0, 1, then 0 again (written once, it cannot come back): deciding it takes
+/// the search about a billion configurations, and every value read was
+/// written, so no quick test rejects it first.
 fn pathological() -> String {
     let mut text = String::new();
     for p in 0..30 {
         text += &format!("{{\"process\": {p}, \"type\": \"invoke\", \"f\": \"write\", \"value\": {p}}}\n");
     }
+    for value in [0, 1, 0] {
+        text += "{\"process\": 99, \"type\": \"invoke\", \"f\": \"read\"}\n";
+        text += &format!("{{\"process\": 99, \"type\": \"ok\", \"f\": \"read\", \"value\": {value}}}\n");
+    }
     for p in 0..30 {
         text += &format!("{{\"process\": {p}, \"type\": \"ok\", \"f\": \"write\", \"value\": {p}}}\n");
     }
-    text + "{\"process\": 99, \"type\": \"invoke\", \"f\": \"read\"}\n{\"process\": 99, \"type\": \"ok\", \"f\": \"read\", \"value\": 99}\n"
+    text
 }
 
 #[test]
@@ -165,7 +174,7 @@ fn out_of_budget_exits_3_and_says_so() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.starts_with("unknown (gave up): 31 operations by 31 processes (register); 1001 states explored"),
+        text.starts_with("unknown (gave up): 33 operations by 31 processes (register); 1001 states explored"),
         "{text}"
     );
     assert!(text.contains("gave up: the search explored its limit of 1000 states (--max-states)"), "{text}");

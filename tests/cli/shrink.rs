@@ -74,6 +74,24 @@ fn a_seed_that_does_not_fail_has_nothing_to_shrink() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("does not violate `one-leader-per-term`"), "{}", stderr(&out));
 
+    // A property the scenario does not have is named as such, with the ones
+    // it has (before any run).
+    let out = weft(&["shrink", "leader-election-volatile-votes", "--property", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`bogus` is not a property of this scenario; it checks: ")
+            && stderr(&out).contains("one-leader-per-term"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An --out that cannot be written is found before the search.
+    let missing = dir.join("no-such-dir").join("x.toml");
+    let out = weft(&["shrink", "leader-election-volatile-votes", "--out", missing.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "no search was started");
+
     let out = weft(&["shrink", "leader-election-volatile-votes", "--max-runs", "1"]);
     assert_eq!(out.status.code(), Some(2), "a budget of one run cannot pin the faults");
 }

@@ -69,6 +69,9 @@ struct Open {
 /// Reads a whole file; see [`History::from_json_lines`].
 pub(super) fn parse(text: &str) -> Result<History, HistoryError> {
     let mut reader = Reader::default();
+    // A byte-order mark (some Windows editors write one) is not part of the
+    // first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (index, line) in text.lines().enumerate() {
         if !line.trim().is_empty() {
             reader.line(index + 1, line)?;
@@ -81,10 +84,8 @@ pub(super) fn parse(text: &str) -> Result<History, HistoryError> {
 struct Reader {
     history: History,
     open: BTreeMap<u32, Open>,
-    /// The last time seen, and whether events have times at all (decided by
-    /// the first event).
+    /// The last time seen.
     last_time: Option<u64>,
-    timed: Option<bool>,
 }
 
 /// One line being read: its text and number, for locating errors.
@@ -132,6 +133,22 @@ impl Line<'_> {
             .map_err(|_| self.at(raw, format!("expected {what}, found {}", raw.get())))
     }
 
+    /// [`Line::decode`] for a field whose integers must lie in `range`:
+    /// an integer outside it is said to be out of range, rather than not
+    /// what was expected.
+    fn decode_in<T: DeserializeOwned>(
+        &self,
+        raw: &RawValue,
+        what: &str,
+        range: (i128, i128),
+    ) -> Result<T, HistoryError> {
+        self.decode(raw, what).map_err(|error| match out_of_range(raw.get(), range) {
+            Some(integer) => self
+                .at(raw, format!("{integer} is out of range ({} to {}): expected {what}", range.0, range.1)),
+            None => error,
+        })
+    }
+
     fn required<'r>(
         &self,
         raw: Option<&'r RawValue>,
@@ -158,7 +175,8 @@ impl Reader {
         let raw: RawEvent<'_> = serde_json::from_str(text).map_err(|e| line.json_error(&e))?;
 
         let process_raw = line.required(raw.process, "process", "the client's number")?;
-        let process: u32 = line.decode(process_raw, "a process number (a non-negative integer)")?;
+        let process: u32 =
+            line.decode_in(process_raw, "a process number (a non-negative integer)", (0, u32::MAX.into()))?;
         let kind_raw = line.required(raw.kind, "type", TYPES)?;
         let kind: EventType = line.decode(kind_raw, TYPES)?;
         let f_raw = line.required(raw.f, "f", FUNCTIONS)?;
@@ -226,6 +244,7 @@ impl Reader {
         let event = HistoryEvent { process, kind, f, key, value, swapped };
         self.history.events.push(TimedEvent { event, time });
         self.history.lines.push(number);
+        self.history.f_columns.push(line.at(f_raw, "").column);
         Ok(())
     }
 
@@ -250,38 +269,23 @@ impl Reader {
         }
     }
 
-    /// The event's time: either every event has one or none does, and they
-    /// never go backwards.
+    /// The event's time, if it has one. Times are optional, event by event
+    /// (the order of the lines is the real-time order); those given never
+    /// go backwards.
     fn time(&mut self, line: &Line<'_>, raw: Option<&RawValue>) -> Result<Option<u64>, HistoryError> {
-        let time = match raw {
-            Some(raw) => Some(line.decode::<u64>(raw, "a time in nanoseconds (a non-negative integer)")?),
-            None => None,
-        };
-        match (self.timed, time) {
-            (None, _) => self.timed = Some(time.is_some()),
-            (Some(true), None) => {
-                return Err(line.whole("missing `time`: earlier events have times, so every event needs one"));
-            }
-            (Some(false), Some(_)) => {
-                return Err(line.at(
-                    raw.expect("a time was decoded from it"),
-                    "this event has a `time` but the first event has none: give every event a time, or none",
-                ));
-            }
-            _ => {}
-        }
-        if let (Some(now), Some(last)) = (time, self.last_time)
+        let Some(raw) = raw else { return Ok(None) };
+        let now: u64 =
+            line.decode_in(raw, "a time in nanoseconds (a non-negative integer)", (0, u64::MAX.into()))?;
+        if let Some(last) = self.last_time
             && now < last
         {
             return Err(line.at(
-                raw.expect("a time was decoded from it"),
+                raw,
                 format!("time goes backwards: {now} ns after {last} ns (events are in real-time order)"),
             ));
         }
-        if time.is_some() {
-            self.last_time = time;
-        }
-        Ok(time)
+        self.last_time = Some(now);
+        Ok(Some(now))
     }
 }
 
@@ -297,9 +301,11 @@ fn value(
     open: Option<&Open>,
 ) -> Result<Value, HistoryError> {
     let decoded = match raw {
-        Some(raw) => {
-            Some(line.decode::<Value>(raw, "a value: null, an integer, a string or a pair [expected, new]")?)
-        }
+        Some(raw) => Some(line.decode_in::<Value>(
+            raw,
+            "a value: null, an integer, a string or a pair [expected, new]",
+            (i64::MIN.into(), i64::MAX.into()),
+        )?),
         None => None,
     };
     let at = |message: String| match raw {
@@ -328,8 +334,10 @@ fn value(
             carried(kind, decoded, open, |v| matches!(v, Value::Int(_) | Value::Text(_)), want, at)
         }
         Function::Cas => {
-            let want = "a cas needs a pair of integers [expected, new]".to_string();
-            carried(kind, decoded, open, |v| matches!(v, Value::Pair(_)), want, at)
+            let want = "a cas needs a pair [expected, new]: two integers, or null and an integer (swap if \
+                        absent)"
+                .to_string();
+            carried(kind, decoded, open, |v| matches!(v, Value::Pair([_, Some(_)])), want, at)
         }
     }
 }
@@ -376,6 +384,37 @@ fn swapped(
             .at(raw, format!("only a cas's ok has `swapped` (a cas's {} does not know)", type_name(kind)))),
         (false, Some(raw)) => Err(line.at(raw, format!("only a cas has `swapped`, not a {}", name(f)))),
     }
+}
+
+/// The first integer written in `json` (outside its strings) that lies
+/// outside `range`, as written.
+fn out_of_range(json: &str, (min, max): (i128, i128)) -> Option<&str> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut start = None;
+    for (i, c) in json.char_indices().chain([(json.len(), ' ')]) {
+        if in_string {
+            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
+            continue;
+        }
+        let numeric = c.is_ascii_digit() || "-+.eE".contains(c);
+        match (start, numeric) {
+            (None, true) => start = Some(i),
+            (Some(from), false) => {
+                start = None;
+                let token = &json[from..i];
+                let integer = token.strip_prefix('-').unwrap_or(token);
+                let is_integer = !integer.is_empty() && integer.bytes().all(|b| b.is_ascii_digit());
+                // (More digits than an i128 holds are out of any range.)
+                if is_integer && token.parse::<i128>().ok().is_none_or(|n| n < min || n > max) {
+                    return Some(token);
+                }
+            }
+            _ => {}
+        }
+        in_string = c == '"';
+    }
+    None
 }
 
 /// The function's name as the file writes it.

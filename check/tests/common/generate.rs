@@ -166,7 +166,8 @@ fn plan(shape: &Shape, rng: &mut Rng, object: &mut Object, process: u32, point: 
                 if swapped && applied {
                     object.register = Some(new);
                 }
-                (Function::Cas, Value::Pair([expect, new]), Value::Pair([expect, new]), Some(swapped))
+                let pair = Value::Pair([Some(expect), Some(new)]);
+                (Function::Cas, pair.clone(), pair, Some(swapped))
             } else {
                 let v = small(rng);
                 if applied {
@@ -234,4 +235,50 @@ pub fn corrupt_a_read(history: &History, seed: u64) -> Option<History> {
         corrupted.record(SimTime::from_nanos(e.time.expect("generated histories have times")), event);
     }
     Some(corrupted)
+}
+
+/// The history with one `ok` read changed to return another value that
+/// some operation wrote (chosen by `seed`): often stale, so often not
+/// linearizable, for a subtler reason than a value never written. `None` if
+/// there is no read, or nothing else was written.
+pub fn stale_a_read(history: &History, seed: u64) -> Option<History> {
+    let events = history.events();
+    let mut rng = Rng::new(seed);
+    let reads: Vec<usize> = (0..events.len())
+        .filter(|&i| {
+            let e = &events[i].event;
+            e.kind == EventType::Ok && matches!(e.f, Function::Read | Function::Get)
+        })
+        .collect();
+    if reads.is_empty() {
+        return None;
+    }
+    let target = reads[rng.below(reads.len() as u64) as usize];
+    let read = &events[target].event;
+    // Values written (to the same key), whole: a put's or write's value, a
+    // cas's new value, or a get's result (appends build on those).
+    let written: Vec<Value> = events
+        .iter()
+        .filter(|e| e.event.key == read.key && e.event.kind == EventType::Ok)
+        .filter_map(|e| match (&e.event.f, &e.event.value) {
+            (Function::Write | Function::Put, v) => Some(v.clone()),
+            (Function::Get | Function::Read, v) => Some(v.clone()),
+            (Function::Cas, Value::Pair([_, Some(new)])) => Some(Value::Int(*new)),
+            _ => None,
+        })
+        .filter(|v| *v != read.value)
+        .collect();
+    if written.is_empty() {
+        return None;
+    }
+    let value = written[rng.below(written.len() as u64) as usize].clone();
+    let mut stale = History::default();
+    for (i, e) in events.iter().enumerate() {
+        let mut event = e.event.clone();
+        if i == target {
+            event.value = value.clone();
+        }
+        stale.record(SimTime::from_nanos(e.time.expect("generated histories have times")), event);
+    }
+    Some(stale)
 }

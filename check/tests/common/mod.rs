@@ -79,3 +79,53 @@ pub fn violation(model: Model, shorthand: &str) -> Violation {
         other => panic!("expected a violation:\n{shorthand}\ngot {other:?}"),
     }
 }
+
+/// The history of a violation's window on its own: each operation's
+/// invocation and completion (even one after the window closes: the window
+/// shows how it ended), in the order of their lines (and with their times,
+/// if they had any).
+pub fn window_history(v: &Violation) -> History {
+    use weft_check::Outcome;
+    use weft_check::history::{EventType, Function, HistoryEvent, TimedEvent, Value};
+    let mut events: Vec<(usize, TimedEvent)> = Vec::new();
+    for op in &v.window.operations {
+        let reads = matches!(op.f, Function::Read | Function::Get);
+        let event = |kind, value: Value, swapped| HistoryEvent {
+            process: op.process,
+            kind,
+            f: op.f,
+            key: op.key.clone(),
+            value,
+            swapped,
+        };
+        let invoked = event(EventType::Invoke, if reads { Value::Null } else { op.value.clone() }, None);
+        events.push((op.invoke_line, TimedEvent { event: invoked, time: op.invoke_time }));
+        let completion = match op.outcome {
+            Outcome::Ok => Some(EventType::Ok),
+            Outcome::Info => Some(EventType::Info),
+            Outcome::Fail => Some(EventType::Fail),
+            Outcome::Open => None,
+        };
+        if let (Some(kind), Some(line)) = (completion, op.complete_line) {
+            let value = if reads && kind != EventType::Ok { Value::Null } else { op.value.clone() };
+            let swapped = if kind == EventType::Ok { op.swapped } else { None };
+            events.push((line, TimedEvent { event: event(kind, value, swapped), time: op.complete_time }));
+        }
+    }
+    events.sort_by_key(|(line, _)| *line);
+    let text: String =
+        events.iter().map(|(_, e)| serde_json::to_string(e).expect("an event serializes") + "\n").collect();
+    History::from_json_lines(&text).unwrap_or_else(|e| panic!("the window reads back: {e}\n{text}"))
+}
+
+/// Asserts that the violation's window, on its own, is not linearizable:
+/// the operations it shows are the proof.
+pub fn assert_window_fails(model: Model, v: &Violation) {
+    let report = check(&window_history(v), model, Budget::DEFAULT).expect("the window fits the model");
+    assert!(
+        matches!(report.verdict, Verdict::NotLinearizable { .. }),
+        "the window alone is {:?}:\n{}",
+        report.verdict,
+        v.render()
+    );
+}
