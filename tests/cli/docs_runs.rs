@@ -163,7 +163,8 @@ fn mismatch(example: &Example, code: Option<i32>, output: &[String]) -> Option<S
         }
         None
     } else if actual != shown {
-        let first = actual.iter().zip(&shown).position(|(a, s)| a != s).unwrap_or(actual.len().min(shown.len()));
+        let first =
+            actual.iter().zip(&shown).position(|(a, s)| a != s).unwrap_or(actual.len().min(shown.len()));
         Some(format!(
             "line {}: the page shows {:?}, the run prints {:?}",
             first + 1,

@@ -36,7 +36,10 @@ fn every_declared_counter_is_reported_on_every_seed_and_nothing_else() {
             for seed in [1, 2] {
                 let report = run_library(name, seed, &[]);
                 let reported: BTreeSet<&str> = report.metrics.counters.keys().map(String::as_str).collect();
-                assert_eq!(reported, declared, "{name} seed {seed}: the counters reported are not the declared ones");
+                assert_eq!(
+                    reported, declared,
+                    "{name} seed {seed}: the counters reported are not the declared ones"
+                );
             }
         }
     }
@@ -60,7 +63,8 @@ fn every_pattern_page_names_every_metric_its_scenarios_report() {
         let mut reported = BTreeSet::new();
         for name in scenarios_of(pattern) {
             let m = run_library(name, 1, &[]).metrics;
-            reported.extend(m.counters.into_keys().chain(m.histograms.into_keys()).chain(m.gauges.into_keys()));
+            reported
+                .extend(m.counters.into_keys().chain(m.histograms.into_keys()).chain(m.gauges.into_keys()));
         }
         for metric in reported {
             // Sharding's per-shard histograms are documented once, as a family.

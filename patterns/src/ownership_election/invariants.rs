@@ -285,7 +285,10 @@ mod tests {
         assert_eq!(checker.holder_emerged(Some(ms(1450))), Ok(()));
         assert!(checker.holder_emerged(Some(ms(1550))).is_err(), "no write since 1.55 s");
         // Before the first grant, and between the expiry and the next one.
-        assert_eq!(checker.times_without_holder(ms(1500)), [ms(10).since_start(), Duration::from_millis(100)]);
+        assert_eq!(
+            checker.times_without_holder(ms(1500)),
+            [ms(10).since_start(), Duration::from_millis(100)]
+        );
         assert_eq!(
             checker.times_between_writes(),
             [Duration::from_millis(1450)],

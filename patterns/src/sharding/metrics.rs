@@ -29,8 +29,16 @@ pub const REQUESTS_FAILED: &str = "requests_failed";
 pub const REQUESTS_UNKNOWN: &str = "requests_unknown";
 
 /// The counters the nodes count, each reported (at 0 if never counted).
-pub const COUNTERS: &[&str] =
-    &[FORWARDED, RETRIES, UNAVAILABLE, REFUSALS, KEYS_HANDED_OFF, REQUESTS_OK, REQUESTS_FAILED, REQUESTS_UNKNOWN];
+pub const COUNTERS: &[&str] = &[
+    FORWARDED,
+    RETRIES,
+    UNAVAILABLE,
+    REFUSALS,
+    KEYS_HANDED_OFF,
+    REQUESTS_OK,
+    REQUESTS_FAILED,
+    REQUESTS_UNKNOWN,
+];
 
 /// Histogram (clients): request to answer, as a client sees it.
 pub const CLIENT_LATENCY: &str = "client_latency";

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use weft_patterns::check::Breach;
 use weft_patterns::leader_election::invariants::{LEADER_ELECTED, ONE_LEADER_PER_TERM, ONE_VOTE_PER_TERM};
-use weft_patterns::leader_election::{Config, ElectionChecker, ElectionNode, Observation, VoteStorage, metrics};
+use weft_patterns::leader_election::{
+    Config, ElectionChecker, ElectionNode, Observation, VoteStorage, metrics,
+};
 use weft_sim::queue::QueueKind;
 use weft_sim::{MetricsSummary, NodeId, NodeStatus, Sim, SimTime};
 

@@ -174,7 +174,12 @@ pub trait Pattern: 'static {
     /// from the whole run (a ratio, a maximum over nodes, a histogram of
     /// stretches the judge saw) beside the nodes' own, and folds away
     /// helper counters that only served such a computation.
-    fn summarize<Q: QueueKind>(_judge: &Self::Judge, _sim: &Sim<Self::Node, Q>, _metrics: &mut MetricsSummary) {}
+    fn summarize<Q: QueueKind>(
+        _judge: &Self::Judge,
+        _sim: &Sim<Self::Node, Q>,
+        _metrics: &mut MetricsSummary,
+    ) {
+    }
 
     /// Notes for the reader of the run's report, when it stops: a check
     /// that held only trivially, say. `scenario` tells which properties
@@ -185,7 +190,10 @@ pub trait Pattern: 'static {
 }
 
 /// Adds `gauges` to `metrics` (for [`Pattern::summarize`]).
-pub(crate) fn add_gauges(metrics: &mut MetricsSummary, gauges: impl IntoIterator<Item = (&'static str, f64)>) {
+pub(crate) fn add_gauges(
+    metrics: &mut MetricsSummary,
+    gauges: impl IntoIterator<Item = (&'static str, f64)>,
+) {
     metrics.gauges.extend(gauges.into_iter().map(|(name, value)| (name.to_string(), value)));
 }
 

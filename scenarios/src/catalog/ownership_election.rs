@@ -161,10 +161,18 @@ impl Pattern for OwnershipElectionPattern {
 
     const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
 
-    fn summarize<Q: QueueKind>(judge: &Checker, sim: &Sim<OwnershipElection, Q>, summary: &mut MetricsSummary) {
+    fn summarize<Q: QueueKind>(
+        judge: &Checker,
+        sim: &Sim<OwnershipElection, Q>,
+        summary: &mut MetricsSummary,
+    ) {
         let now = sim.now();
         super::add_gauges(summary, [(metrics::HELD_FRACTION, judge.held_fraction(now))]);
         super::add_histogram(summary, metrics::TIME_WITHOUT_HOLDER, judge.times_without_holder(now));
-        super::add_histogram(summary, metrics::TIME_BETWEEN_WRITES, judge.times_between_writes().iter().copied());
+        super::add_histogram(
+            summary,
+            metrics::TIME_BETWEEN_WRITES,
+            judge.times_between_writes().iter().copied(),
+        );
     }
 }

@@ -183,7 +183,10 @@ impl Pattern for ReplicationPattern {
         Ok(Prepared {
             factories: vec![Box::new(replica), Box::new(client)],
             judge: ReplicationJudge {
-                checker: Checker::new(replicas, scenario.roles.iter().flat_map(|r| r.names.iter().cloned()).collect()),
+                checker: Checker::new(
+                    replicas,
+                    scenario.roles.iter().flat_map(|r| r.names.iter().cloned()).collect(),
+                ),
                 arrivals,
                 replicas,
                 election_timeout: config.election_timeout,
@@ -245,13 +248,19 @@ impl Pattern for ReplicationPattern {
 
     const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
 
-    fn summarize<Q: QueueKind>(judge: &ReplicationJudge, sim: &Sim<Replication, Q>, summary: &mut MetricsSummary) {
+    fn summarize<Q: QueueKind>(
+        judge: &ReplicationJudge,
+        sim: &Sim<Replication, Q>,
+        summary: &mut MetricsSummary,
+    ) {
         let writes = judge.checker.writes_committed();
         // The lag helpers served only the mean: fold them into it.
         let samples = summary.counters.remove(metrics::LAG_SAMPLES).unwrap_or(0);
         let total = summary.counters.remove(metrics::LAG_TOTAL).unwrap_or(0);
-        let mut gauges =
-            vec![(metrics::WRITES_COMMITTED, writes as f64), (metrics::LAG_MEAN, metrics::mean(total, samples))];
+        let mut gauges = vec![
+            (metrics::WRITES_COMMITTED, writes as f64),
+            (metrics::LAG_MEAN, metrics::mean(total, samples)),
+        ];
         if writes > 0 {
             gauges.push((metrics::MESSAGES_PER_WRITE, sim.stats().messages_sent as f64 / writes as f64));
         }

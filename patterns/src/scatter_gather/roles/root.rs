@@ -77,7 +77,9 @@ impl Root {
         match msg {
             Message::Query { query, settled_below } => self.on_query(from, query, settled_below, ctx),
             Message::Part { gather, shard, matches } => self.on_part(from, gather, shard, matches, ctx),
-            Message::Search { .. } | Message::Answer { .. } => ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES),
+            Message::Search { .. } | Message::Answer { .. } => {
+                ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES)
+            }
         }
     }
 
