@@ -68,11 +68,11 @@ fn every_pattern_page_names_every_metric_its_scenarios_report() {
         }
         for metric in reported {
             // Sharding's per-shard histograms are documented once, as a family.
-            let documented = if metric.starts_with("shard_") && metric.ends_with("_latency") {
-                "shard_NN_latency".to_string()
-            } else {
-                metric.clone()
-            };
+            let per_shard = metric
+                .strip_prefix("shard_")
+                .and_then(|rest| rest.strip_suffix("_latency"))
+                .is_some_and(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()));
+            let documented = if per_shard { "shard_NN_latency".to_string() } else { metric.clone() };
             if !page.contains(&format!("`{documented}`")) {
                 missing.push(format!("docs/patterns/{pattern}.md does not name metric `{metric}`"));
             }
