@@ -336,7 +336,7 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, hi
             );
         }
         for (name, value) in &r.metrics.gauges {
-            out!("  {name:<width$} {value:.3}");
+            out!("  {name:<width$} {}", gauge_text(*value));
         }
     }
     if let Some(path) = trace {
@@ -374,6 +374,12 @@ fn print_summary(r: &RunReport, wall_time: Duration, trace: Option<&PathBuf>, hi
     if !verdict.passed() {
         out!("replay      {}", r.replay_command());
     }
+}
+
+/// A gauge as the summary prints it: a whole number (a count, such as
+/// `terms`) without decimals, anything else with three.
+fn gauge_text(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 { format!("{value:.0}") } else { format!("{value:.3}") }
 }
 
 /// The escape codes that turn an alarm red and back: red on a terminal,
@@ -418,6 +424,14 @@ mod tests {
                 "  trace hash  00000000000000aa (first run, 10 events), 00000000000000bb (second run, 10 events)",
             ]
         );
+    }
+
+    #[test]
+    fn whole_gauges_print_without_decimals() {
+        assert_eq!(gauge_text(3.0), "3");
+        assert_eq!(gauge_text(0.0), "0");
+        assert_eq!(gauge_text(0.2625), "0.263");
+        assert_eq!(gauge_text(12.5), "12.500");
     }
 
     #[test]

@@ -86,13 +86,18 @@ pub(crate) fn shrink(args: &ShrinkArgs) -> Result<ExitCode, UsageError> {
         shrunk.property,
         before.time
     );
+    // "the 2 faults that fired, written out, replay", "the 1 fault ... replays".
+    let (pinned, s) = match shrunk.faults_before {
+        0 => ("no fault fired: the scenario without its faults".to_string(), "s"),
+        1 => ("the 1 fault that fired, written out,".to_string(), "s"),
+        n => (format!("the {n} faults that fired, written out,"), ""),
+    };
     if shrunk.pinned_exactly {
-        out!("pinned      the {} faults that fired, written out, replay the same run", shrunk.faults_before);
+        out!("pinned      {pinned} replay{s} the same run");
     } else {
         out!(
-            "pinned      the {} faults that fired, written out, violate `{}` too, but in a run that differs \
-             from the original (shrunk from there)",
-            shrunk.faults_before,
+            "pinned      {pinned} violate{s} `{}` too, but in a run that differs from the original (shrunk from \
+             there)",
             shrunk.property
         );
     }

@@ -29,3 +29,9 @@ impl fmt::Display for Breach {
         write!(f, "{}: {}", self.property, self.message)
     }
 }
+
+/// Counter, in every pattern: messages a role received that it has no
+/// handler for (a request sent to the wrong role). Always zero unless the
+/// pattern's code has a bug, so it is not among any pattern's declared
+/// counters: it shows up only when it counts something.
+pub const UNEXPECTED_MESSAGES: &str = "unexpected_messages";

@@ -95,7 +95,11 @@ pub(crate) fn run<P: Pattern>(
     violations.extend(breaches.into_violations());
     violations.sort_by_key(|v| v.time);
     let mut metrics = sim.metrics().summary();
-    metrics.gauges.extend(P::summarize(&judge, &sim).into_iter().map(|(k, v)| (k.to_string(), v)));
+    for counter in P::COUNTERS {
+        metrics.counters.entry(counter.to_string()).or_insert(0);
+    }
+    P::summarize(&judge, &sim, &mut metrics);
+    notes.extend(P::notes(&judge, scenario));
     if undecided {
         // Counted, so that a sweep shows in how many runs the check gave up.
         metrics.gauges.insert(UNDECIDED.to_string(), 1.0);
@@ -244,7 +248,8 @@ impl Breaches {
         self.checked.into_iter().filter_map(|(_, first, more)| {
             let mut violation = first?;
             if more > 0 {
-                violation.message.push_str(&format!(" (and {more} more breaches after it)"));
+                let breaches = if more == 1 { "breach" } else { "breaches" };
+                violation.message.push_str(&format!(" (and {more} more {breaches} after it)"));
             }
             Some(violation)
         })

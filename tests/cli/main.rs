@@ -3,6 +3,7 @@
 
 use std::process::{Command, Output};
 
+mod docs_runs;
 mod explore;
 mod lincheck;
 mod shrink;

@@ -24,7 +24,8 @@ fn a_calm_cluster_elects_one_leader_and_keeps_it() {
     assert_eq!(counter(&report, "votes_granted"), 4);
     assert_eq!(gauge(&report, "terms"), 1.0);
     assert_eq!(gauge(&report, "split_votes"), 0.0);
-    assert_eq!(gauge(&report, "leader_gaps"), 1.0);
+    assert_eq!(report.metrics.histograms["election_time"].count, 1, "one election, the first");
+    assert!(!report.metrics.histograms.contains_key("failover_time"), "no leader was lost");
     // Heartbeats every 50 ms to 4 followers, from about 0.16 s to 5 s.
     let heartbeats = counter(&report, "heartbeats_sent");
     assert!((380..=400).contains(&heartbeats), "{heartbeats} heartbeats");
@@ -44,9 +45,15 @@ fn a_crashed_and_a_cut_off_leader_are_replaced() {
     // The cut-off leader steps down when the partition heals.
     assert_eq!(counter(&report, "leader_step_downs"), 1);
     assert!(report.notes.is_empty(), "both faults found a leader: {:?}", report.notes);
-    // Each gap, from the winning candidacy to its victory, is a round trip
-    // or so: the detection time (an election timeout) is not in it.
-    assert!(gauge(&report, "leader_gap_max_ms") < 30.0);
+    // Each election, from the winning candidacy to its victory, is a round
+    // trip or so: the detection time (an election timeout) is not in it, but
+    // it is in the failover time of the two elections after a leader loss.
+    let elections = &report.metrics.histograms["election_time"];
+    assert_eq!(elections.count, 3);
+    assert!(elections.max_ns < 30_000_000, "{elections:?}");
+    let failovers = &report.metrics.histograms["failover_time"];
+    assert_eq!(failovers.count, 2);
+    assert!(failovers.min_ns > 150_000_000, "an election timeout at least: {failovers:?}");
 }
 
 #[test]

@@ -12,9 +12,7 @@ use std::time::Duration;
 use weft_sim::{NodeId, SimTime};
 
 use super::Term;
-use super::metrics::{
-    LEADER_GAP_MAX_MS, LEADER_GAP_P50_MS, LEADER_GAP_P99_MS, LEADER_GAPS, SPLIT_VOTES, TERMS,
-};
+use super::metrics::{SPLIT_VOTES, TERMS};
 use super::observations::Observation;
 use crate::check::Breach;
 
@@ -224,23 +222,10 @@ impl ElectionChecker {
         &self.gaps
     }
 
-    /// The derived metrics, as gauges.
+    /// The derived gauges (the derived histogram is [`Self::leader_gaps`],
+    /// reported as [`ELECTION_TIME`](super::metrics::ELECTION_TIME)).
     pub fn gauges(&self) -> Vec<(&'static str, f64)> {
-        let mut gauges = vec![(TERMS, self.highest_term as f64), (SPLIT_VOTES, self.split_votes() as f64)];
-        gauges.push((LEADER_GAPS, self.gaps.len() as f64));
-        if !self.gaps.is_empty() {
-            let mut sorted = self.gaps.clone();
-            sorted.sort();
-            let ms = |d: Duration| d.as_secs_f64() * 1e3;
-            // Nearest rank: the smallest gap with at least p% of gaps at or
-            // below it.
-            let rank =
-                |p: f64| sorted[((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
-            gauges.push((LEADER_GAP_P50_MS, ms(rank(0.50))));
-            gauges.push((LEADER_GAP_P99_MS, ms(rank(0.99))));
-            gauges.push((LEADER_GAP_MAX_MS, ms(sorted[sorted.len() - 1])));
-        }
-        gauges
+        vec![(TERMS, self.highest_term as f64), (SPLIT_VOTES, self.split_votes() as f64)]
     }
 }
 
@@ -388,8 +373,6 @@ mod tests {
         assert_eq!(c.split_votes(), 2, "terms 1 and 3 had candidates and no leader");
         assert_eq!(c.leader_gaps(), &[Duration::from_millis(201), Duration::from_millis(10)]);
         let gauges = c.gauges();
-        assert!(gauges.contains(&(LEADER_GAP_P50_MS, 10.0)), "{gauges:?}");
-        assert!(gauges.contains(&(LEADER_GAP_MAX_MS, 201.0)), "{gauges:?}");
         assert!(gauges.contains(&(TERMS, 4.0)), "{gauges:?}");
     }
 }

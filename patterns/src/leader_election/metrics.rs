@@ -1,5 +1,6 @@
-//! The election's metrics: counters the nodes keep, and gauges the checker
-//! derives from the observations when the run stops.
+//! The election's metrics: counters and a histogram the nodes keep, and a
+//! histogram and gauges the checker derives from the observations when the
+//! run stops.
 
 /// Counter: elections started (each candidacy, by any node).
 pub const ELECTIONS_STARTED: &str = "elections_started";
@@ -15,7 +16,7 @@ pub const VOTES_GRANTED: &str = "votes_granted";
 pub const VOTES_REFUSED: &str = "votes_refused";
 /// Counter: leaders that stepped down on seeing a newer term.
 pub const LEADER_STEP_DOWNS: &str = "leader_step_downs";
-/// Histogram: the failover time, recorded by each new leader that had
+/// Histogram: the failover time (a leader lost, a new one elected), recorded by each new leader that had
 /// followed an older one: from the last heartbeat it heard from the old
 /// leader to its own victory. It is what clients of a leader-based system
 /// wait through: the failure detection (an election timeout) plus the
@@ -31,17 +32,23 @@ pub const TERMS: &str = "terms";
 /// leader, and which a later term replaced (split votes, and elections cut
 /// short by faults).
 pub const SPLIT_VOTES: &str = "split_votes";
-/// Gauge: how many leader gaps ended (see [`LEADER_GAP_P50_MS`]).
-pub const LEADER_GAPS: &str = "leader_gaps";
-/// Gauge: the median leader gap, in milliseconds. A *leader gap* opens
-/// when a node votes for another node's candidacy in a term above the newest
-/// term that had a leader (so at least two nodes agree a new leader is
-/// needed; a cut-off node standing alone opens none), and lasts from the
-/// moment that candidate stood to the next `BecameLeader` of a newer term.
-/// It leaves out the detection time (up to an election timeout after the
-/// last heartbeat). The first election of a run counts too.
-pub const LEADER_GAP_P50_MS: &str = "leader_gap_p50_ms";
-/// Gauge: the 99th percentile leader gap, in milliseconds (nearest rank).
-pub const LEADER_GAP_P99_MS: &str = "leader_gap_p99_ms";
-/// Gauge: the longest leader gap, in milliseconds.
-pub const LEADER_GAP_MAX_MS: &str = "leader_gap_max_ms";
+/// Histogram (derived): how long each election took, the first one of the
+/// run included. An election opens when a node votes for another node's
+/// candidacy in a term above the newest term that had a leader (so at
+/// least two nodes agree a new leader is needed; a cut-off node standing
+/// alone opens none), and lasts from the moment that candidate stood to the
+/// next `BecameLeader` of a newer term. It leaves out the detection time
+/// (up to an election timeout after the last heartbeat), which
+/// [`FAILOVER_TIME`] includes.
+pub const ELECTION_TIME: &str = "election_time";
+
+/// The counters the nodes count, each reported (at 0 if never counted).
+pub const COUNTERS: &[&str] = &[
+    ELECTIONS_STARTED,
+    ELECTIONS_WON,
+    ELECTIONS_TIMED_OUT,
+    VOTES_GRANTED,
+    VOTES_REFUSED,
+    LEADER_STEP_DOWNS,
+    HEARTBEATS_SENT,
+];

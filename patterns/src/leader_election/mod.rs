@@ -44,8 +44,9 @@
 //! anything.
 //!
 //! **What to watch in a run**: `BecameCandidate`, `Voted` and `BecameLeader`
-//! observations in the trace; the `leader_gap_*` gauges (from the first
-//! candidacy after a leader is lost to the next leader); `split_votes`.
+//! observations in the trace; the `election_time` histogram (from the first
+//! candidacy after a leader is lost to the next leader) beside
+//! `failover_time` (from the last heartbeat of the lost leader); `split_votes`.
 //!
 //! The rules live in [`Election`] (no I/O, reusable by a replicated log);
 //! [`ElectionNode`] drives it with timers and messages.

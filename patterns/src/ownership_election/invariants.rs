@@ -51,6 +51,8 @@ pub struct LiveLease {
 /// Folds observations and judges the properties.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
+    /// The nodes' names (node `i` is `names[i]`), for messages.
+    names: Vec<String>,
     /// The lease live at the service, if any.
     live: Option<LiveLease>,
     /// The newest token the service granted.
@@ -61,16 +63,25 @@ pub struct Checker {
     last_accepted: Option<(SimTime, Token)>,
     /// Total true time with a live lease, over closed leases.
     held: Duration,
-    /// The longest stretch without a live lease, over closed stretches.
-    longest_gap: Duration,
+    /// The stretches without a live lease that ended, the one before the
+    /// first grant included.
+    vacancies: Vec<Duration>,
     /// When the current stretch without a lease started.
     vacant_since: SimTime,
+    /// The time between each accepted write and the one before it.
+    write_gaps: Vec<Duration>,
 }
 
 impl Checker {
-    /// A checker that has seen nothing.
-    pub fn new() -> Checker {
-        Checker::default()
+    /// A checker that has seen nothing, of nodes called `names` (node `i`
+    /// is `names[i]`).
+    pub fn new(names: Vec<String>) -> Checker {
+        Checker { names, ..Checker::default() }
+    }
+
+    /// The name of `node`, as the scenario calls it.
+    fn name(&self, node: NodeId) -> &str {
+        self.names.get(node.index()).map_or("?", String::as_str)
     }
 
     /// Folds one observation by `node` at true time `time`; `Err` when an
@@ -84,7 +95,8 @@ impl Checker {
                     return Err(Breach::new(
                         ONE_HOLDER_ACTS_AT_A_TIME,
                         format!(
-                            "the lock service granted {token} to {holder} after it had granted {newest}: tokens must grow"
+                            "the lock service granted {token} to {} after it had granted {newest}: tokens must grow",
+                            self.name(holder)
                         ),
                     ));
                 }
@@ -93,12 +105,14 @@ impl Checker {
                     return Err(Breach::new(
                         ONE_HOLDER_ACTS_AT_A_TIME,
                         format!(
-                            "the lock service granted {token} to {holder} while {} of {} was still live",
-                            live.token, live.holder
+                            "the lock service granted {token} to {} while {} of {} was still live",
+                            self.name(holder),
+                            live.token,
+                            self.name(live.holder)
                         ),
                     ));
                 }
-                self.longest_gap = self.longest_gap.max(time.saturating_since(self.vacant_since));
+                self.vacancies.push(time.saturating_since(self.vacant_since));
                 self.live = Some(LiveLease { holder, token, refreshed_at: time, ttl, granted_at: time });
             }
             Observation::Renewed { token, ttl, .. } => {
@@ -123,20 +137,22 @@ impl Checker {
                 match inside {
                     None => {
                         let why = match self.live {
-                            Some(l) => format!("the live lease is {} of {}", l.token, l.holder),
+                            Some(l) => format!("the live lease is {} of {}", l.token, self.name(l.holder)),
                             None => "no lease is live at the lock service".to_string(),
                         };
                         return Err(Breach::new(
                             ONE_HOLDER_ACTS_AT_A_TIME,
-                            format!("{node} acted with {token} at {time}, but {why}"),
+                            format!("{} acted with {token} at {time}, but {why}", self.name(node)),
                         ));
                     }
                     Some(l) if time >= l.refreshed_at.saturating_add(l.ttl) => {
                         return Err(Breach::new(
                             ONE_HOLDER_ACTS_AT_A_TIME,
                             format!(
-                                "{node} acted with {token} at {time}, after its lease's TTL ({:?} from {}) ran out",
-                                l.ttl, l.refreshed_at
+                                "{} acted with {token} at {time}, after its lease's TTL ({:?} from {}) ran out",
+                                self.name(node),
+                                l.ttl,
+                                l.refreshed_at
                             ),
                         ));
                     }
@@ -146,6 +162,9 @@ impl Checker {
             Observation::Accepted { writer, token } => {
                 let highest = self.highest_accepted;
                 self.highest_accepted = Some(highest.map_or(token, |h| h.max(token)));
+                if let Some((previous, _)) = self.last_accepted {
+                    self.write_gaps.push(time.saturating_since(previous));
+                }
                 self.last_accepted = Some((time, token));
                 if let Some(highest) = highest
                     && token < highest
@@ -153,7 +172,8 @@ impl Checker {
                     return Err(Breach::new(
                         NO_STALE_TOKEN_ACCEPTED,
                         format!(
-                            "the resource accepted a write by {writer} with {token} after accepting {highest}"
+                            "the resource accepted a write by {} with {token} after accepting {highest}",
+                            self.name(writer)
                         ),
                     ));
                 }
@@ -173,11 +193,14 @@ impl Checker {
             Some((at, token)) if token == live.token && since.is_none_or(|s| at >= s) => Ok(()),
             Some((at, token)) => Err(format!(
                 "{} holds {}, but the resource's last accepted write was with {token} at {at}",
-                live.holder, live.token
+                self.name(live.holder),
+                live.token
             )),
-            None => {
-                Err(format!("{} holds {}, but the resource has accepted no write", live.holder, live.token))
-            }
+            None => Err(format!(
+                "{} holds {}, but the resource has accepted no write",
+                self.name(live.holder),
+                live.token
+            )),
         }
     }
 
@@ -193,10 +216,18 @@ impl Checker {
         if now == SimTime::ZERO { 0.0 } else { held.as_secs_f64() / now.since_start().as_secs_f64() }
     }
 
-    /// The longest stretch of `[0, now]` without a live lease.
-    pub fn longest_gap(&self, now: SimTime) -> Duration {
-        let open = if self.live.is_none() { now.saturating_since(self.vacant_since) } else { Duration::ZERO };
-        self.longest_gap.max(open)
+    /// The stretches of `[0, now]` without a live lease at the service, in
+    /// order: from the start of the run to the first grant, from each expiry
+    /// to the next grant, and one still open at `now`.
+    pub fn times_without_holder(&self, now: SimTime) -> Vec<Duration> {
+        let open = self.live.is_none().then(|| now.saturating_since(self.vacant_since));
+        self.vacancies.iter().copied().chain(open).collect()
+    }
+
+    /// The time between each write the resource accepted and the one
+    /// before it, in order: the work's cadence, and its stalls.
+    pub fn times_between_writes(&self) -> &[Duration] {
+        &self.write_gaps
     }
 }
 
@@ -227,7 +258,8 @@ mod tests {
     }
 
     fn run(events: &[(SimTime, NodeId, Observation)]) -> Result<Checker, Breach> {
-        let mut checker = Checker::new();
+        let names = ["lock-service", "contender-0", "contender-1", "contender-2", "resource"];
+        let mut checker = Checker::new(names.map(String::from).to_vec());
         for (time, node, obs) in events {
             checker.observe(*time, *node, obs)?;
         }
@@ -252,7 +284,16 @@ mod tests {
         assert_eq!(checker.holder(), Some(B));
         assert_eq!(checker.holder_emerged(Some(ms(1450))), Ok(()));
         assert!(checker.holder_emerged(Some(ms(1550))).is_err(), "no write since 1.55 s");
-        assert_eq!(checker.longest_gap(ms(1500)), Duration::from_millis(100));
+        // Before the first grant, and between the expiry and the next one.
+        assert_eq!(
+            checker.times_without_holder(ms(1500)),
+            [ms(10).since_start(), Duration::from_millis(100)]
+        );
+        assert_eq!(
+            checker.times_between_writes(),
+            [Duration::from_millis(1450)],
+            "the first write has nothing before it"
+        );
     }
 
     #[test]
@@ -265,6 +306,8 @@ mod tests {
         ])
         .expect_err("token 1 after token 2");
         assert_eq!(breach.property, NO_STALE_TOKEN_ACCEPTED);
+        // Nodes go by the names the scenario gives them, as in the trace.
+        assert!(breach.message.contains("a write by contender-0 with"), "{}", breach.message);
     }
 
     #[test]
@@ -314,7 +357,7 @@ mod tests {
 
     #[test]
     fn no_holder_or_no_write_means_no_holder_emerged() {
-        assert!(Checker::new().holder_emerged(None).is_err());
+        assert!(Checker::new(Vec::new()).holder_emerged(None).is_err());
         let checker = run(&[(ms(10), SERVICE, granted(A, 1))]).expect("holds");
         assert!(checker.holder_emerged(None).expect_err("no write yet").contains("no write"));
     }

@@ -162,7 +162,7 @@ impl Replica {
         self.role =
             Role::Leader(vec![Follower { next: last + 1, matched: 0, sent: last }; self.config.replicas]);
         self.leader = Some(self.me);
-        ctx.metrics().count(metrics::LEADERS_ELECTED);
+        ctx.metrics().count(metrics::ELECTIONS_WON);
         ctx.emit(Observation::BecameLeader { term });
         // A leader commits only entries of its own term (counting replicas
         // of an older entry is not enough: Raft §5.4.2, Figure 8), so it

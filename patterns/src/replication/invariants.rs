@@ -53,6 +53,8 @@ struct ClientOp {
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
     replicas: usize,
+    /// The nodes' names (node `i` is `names[i]`), for messages.
+    names: Vec<String>,
     /// The agreed log: entry `i` (from 1) is `log[i - 1]`.
     log: Vec<Agreed>,
     /// Where each client request first sits in the agreed log.
@@ -67,9 +69,21 @@ pub struct Checker {
 
 impl Checker {
     /// A checker for a cluster of `replicas` replicas (nodes
-    /// `0..replicas`; clients come after them).
-    pub fn new(replicas: usize) -> Checker {
-        Checker { replicas, committed_through: vec![0; replicas], ..Checker::default() }
+    /// `0..replicas`; clients come after them), whose nodes are called
+    /// `names` (node `i` is `names[i]`).
+    pub fn new(replicas: usize, names: Vec<String>) -> Checker {
+        Checker { replicas, names, committed_through: vec![0; replicas], ..Checker::default() }
+    }
+
+    /// The name of `node`, as the scenario calls it.
+    fn name(&self, node: NodeId) -> &str {
+        self.names.get(node.index()).map_or("?", String::as_str)
+    }
+
+    /// The name of client number `client` (the clients follow the
+    /// replicas).
+    fn client_name(&self, client: u32) -> &str {
+        self.names.get(self.replicas + client as usize).map_or("?", String::as_str)
     }
 
     /// Folds one observation by `node` at `time`; `Err` when it breaks
@@ -123,19 +137,22 @@ impl Checker {
         term: u64,
         entry: EntryTag,
     ) -> Result<(), Breach> {
-        let Some(through) = self.committed_through.get_mut(node.index()) else {
+        let Some(&through) = self.committed_through.get(node.index()) else {
             return Err(Breach::new(
                 COMMITTED_PREFIXES_AGREE,
-                format!("{node}, not a replica, committed index {index}"),
+                format!("{}, not a replica, committed index {index}", self.name(node)),
             ));
         };
-        if index != *through + 1 {
+        if index != through + 1 {
             return Err(Breach::new(
                 COMMITTED_PREFIXES_AGREE,
-                format!("{node} committed index {index} right after index {through}: commits go in order"),
+                format!(
+                    "{} committed index {index} right after index {through}: commits go in order",
+                    self.name(node)
+                ),
             ));
         }
-        *through = index;
+        self.committed_through[node.index()] = index;
         let seen = Agreed { term, entry, node, time };
         match self.log.get(index as usize - 1) {
             None => {
@@ -150,9 +167,10 @@ impl Checker {
             Some(first) => Err(Breach::new(
                 COMMITTED_PREFIXES_AGREE,
                 format!(
-                    "{node} committed {} of term {term} at index {index}, but {} committed {} of term {} there at {}",
+                    "{} committed {} of term {term} at index {index}, but {} committed {} of term {} there at {}",
+                    self.name(node),
                     describe(entry),
-                    first.node,
+                    self.name(first.node),
                     describe(first.entry),
                     first.term,
                     first.time
@@ -169,8 +187,9 @@ impl Checker {
         for op in self.ops.iter().filter(|op| op.write && op.outcome == Some(EventType::Ok)) {
             let Some(index) = self.requests.get(&(op.client, op.request)) else {
                 return Err(format!(
-                    "client {}'s write (request {}) was acknowledged but is in no replica's committed log",
-                    op.client, op.request
+                    "{}'s write (request {}) was acknowledged but is in no replica's committed log",
+                    self.client_name(op.client),
+                    op.request
                 ));
             };
             if op.completed <= cutoff {
@@ -179,7 +198,7 @@ impl Checker {
         }
         let behind: Vec<String> = (0..self.replicas)
             .filter(|i| up.get(*i).copied().unwrap_or(false) && self.committed_through[*i] < last)
-            .map(|i| format!("n{i} (through {})", self.committed_through[i]))
+            .map(|i| format!("{} (through {})", self.name(NodeId::new(i as u32)), self.committed_through[i]))
             .collect();
         if behind.is_empty() {
             Ok(())
@@ -208,7 +227,10 @@ impl Checker {
                 self.ops.iter().filter(|op| op.client == client as u32 && op.outcome.is_some()).count();
             if done < due {
                 let by = settled.map_or(String::new(), |s| format!(" that arrived by {s}"));
-                return Err(format!("client {client} completed {done} of its {due} requests{by}"));
+                return Err(format!(
+                    "{} completed {done} of its {due} requests{by}",
+                    self.client_name(client as u32)
+                ));
             }
         }
         if let Some(settled) = settled
@@ -218,8 +240,8 @@ impl Checker {
                 .find(|op| op.invoked >= settled && op.outcome.is_some_and(|k| k != EventType::Ok))
         {
             return Err(format!(
-                "client {}'s request {}, invoked at {} after the faults ended (at {settled}), ended {}",
-                op.client,
+                "{}'s request {}, invoked at {} after the faults ended (at {settled}), ended {}",
+                self.client_name(op.client),
                 op.request,
                 op.invoked,
                 if op.outcome == Some(EventType::Fail) { "in fail" } else { "unknown (info)" }
@@ -295,9 +317,13 @@ mod tests {
         Observation::Client { client: 0, request, event }
     }
 
+    fn names() -> Vec<String> {
+        ["replica-0", "replica-1", "replica-2", "client-0"].map(String::from).to_vec()
+    }
+
     #[test]
     fn agreeing_replicas_pass() {
-        let mut checker = Checker::new(3);
+        let mut checker = Checker::new(3, names());
         for node in 0..3 {
             assert_eq!(checker.observe(at(1), NodeId::new(node), &commit(1, 1, 1)), Ok(()));
         }
@@ -312,25 +338,28 @@ mod tests {
 
     #[test]
     fn a_different_entry_at_a_committed_index_is_a_breach() {
-        let mut checker = Checker::new(3);
+        let mut checker = Checker::new(3, names());
         assert_eq!(checker.observe(at(1), NodeId::new(0), &commit(1, 1, 1)), Ok(()));
         let breach = checker.observe(at(2), NodeId::new(2), &commit(1, 2, 7)).expect_err("different entry");
         assert_eq!(breach.property, COMMITTED_PREFIXES_AGREE);
         assert!(breach.message.contains("index 1"), "{}", breach.message);
+        // Nodes go by the names the scenario gives them, as in the trace.
+        assert!(breach.message.starts_with("replica-2 committed"), "{}", breach.message);
+        assert!(breach.message.contains("but replica-0 committed"), "{}", breach.message);
         // Same request, other term: still a different entry.
         assert!(checker.observe(at(3), NodeId::new(1), &commit(1, 2, 1)).is_err());
     }
 
     #[test]
     fn commits_out_of_order_are_a_breach() {
-        let mut checker = Checker::new(3);
+        let mut checker = Checker::new(3, names());
         assert!(checker.observe(at(1), NodeId::new(0), &commit(2, 1, 1)).is_err());
         assert!(checker.observe(at(1), NodeId::new(3), &commit(1, 1, 1)).is_err(), "n3 is not a replica");
     }
 
     #[test]
     fn an_acknowledged_write_missing_from_the_log_is_caught() {
-        let mut checker = Checker::new(3);
+        let mut checker = Checker::new(3, names());
         checker.observe(at(1), NodeId::new(3), &client(1, EventType::Invoke)).expect("no breach");
         checker.observe(at(2), NodeId::new(3), &client(1, EventType::Ok)).expect("no breach");
         let err = checker.acknowledged_writes_survive(&[true; 3], at(10)).expect_err("never committed");
@@ -339,14 +368,14 @@ mod tests {
 
     #[test]
     fn a_running_replica_that_has_not_caught_up_is_caught() {
-        let mut checker = Checker::new(3);
+        let mut checker = Checker::new(3, names());
         for (node, index) in [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1)] {
             checker.observe(at(1), NodeId::new(node), &commit(index, 1, index)).expect("agree");
         }
         checker.observe(at(1), NodeId::new(3), &client(2, EventType::Invoke)).expect("no breach");
         checker.observe(at(2), NodeId::new(3), &client(2, EventType::Ok)).expect("no breach");
         let err = checker.acknowledged_writes_survive(&[true; 3], at(2)).expect_err("n2 is behind");
-        assert!(err.contains("n2 (through 1)"), "{err}");
+        assert!(err.contains("replica-2 (through 1)"), "{err}");
         // Down replicas are not asked, and nor is anyone about writes
         // acknowledged after the cutoff.
         assert_eq!(checker.acknowledged_writes_survive(&[true, true, false], at(2)), Ok(()));
@@ -355,7 +384,7 @@ mod tests {
 
     #[test]
     fn clients_complete_needs_every_request_and_success_after_the_faults() {
-        let mut checker = Checker::new(3);
+        let mut checker = Checker::new(3, names());
         let one = [vec![at(1)]];
         checker.observe(at(1), NodeId::new(3), &client(1, EventType::Invoke)).expect("no breach");
         assert!(checker.clients_complete(&one, None).is_err(), "still open");
@@ -368,6 +397,7 @@ mod tests {
         assert_eq!(checker.clients_complete(&one, None), Ok(()));
         assert_eq!(checker.clients_complete(&one, Some(at(2))), Ok(()), "invoked before the faults ended");
         let err = checker.clients_complete(&one, Some(at(1))).expect_err("invoked after, and unknown");
+        assert!(err.starts_with("client-0's request"), "{err}");
         assert!(err.contains("unknown"), "{err}");
         let two = [vec![SimTime::ZERO, at(10)]];
         assert!(checker.clients_complete(&two, None).is_err());

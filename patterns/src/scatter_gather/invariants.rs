@@ -39,6 +39,8 @@ struct Seen {
 /// the properties.
 #[derive(Debug)]
 pub struct Checker {
+    /// The nodes' names (node `i` is `names[i]`), for messages.
+    names: Vec<String>,
     shards: u32,
     deadline: Duration,
     gathers: BTreeMap<GatherId, Seen>,
@@ -58,9 +60,11 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker for a deployment of `shards` shards and this `deadline`.
-    pub fn new(shards: u32, deadline: Duration) -> Checker {
+    /// A checker for a deployment of `shards` shards and this `deadline`,
+    /// whose nodes are called `names` (node `i` is `names[i]`).
+    pub fn new(shards: u32, deadline: Duration, names: Vec<String>) -> Checker {
         Checker {
+            names,
             shards,
             deadline,
             gathers: BTreeMap::new(),
@@ -84,6 +88,11 @@ impl Checker {
         let p99 = parts[rank];
         let slow = self.gather_latencies.iter().filter(|l| **l > p99).count();
         crate::scatter_gather::metrics::ratio(slow as u64, self.gather_latencies.len() as u64)
+    }
+
+    /// The name of `node`, as the scenario calls it.
+    fn name(&self, node: NodeId) -> &str {
+        self.names.get(node.index()).map_or("?", String::as_str)
     }
 
     /// Answers sent by the root.
@@ -125,6 +134,7 @@ impl Checker {
                 Ok(())
             }
             Observation::Merged { gather, shard, from_leaf, matches } => {
+                let from_leaf = self.name(*from_leaf).to_string();
                 let seen = started(&mut self.gathers, *gather)?;
                 if seen.answered {
                     return Err(Breach::new(
@@ -302,7 +312,8 @@ mod tests {
     const ROOT: NodeId = NodeId::new(0);
 
     fn checker() -> Checker {
-        Checker::new(3, Duration::from_millis(50))
+        let names = ["root", "leaf-0", "leaf-1", "leaf-2", "client-0"];
+        Checker::new(3, Duration::from_millis(50), names.map(String::from).to_vec())
     }
 
     fn scattered(gather: u64) -> Observation {
@@ -360,6 +371,8 @@ mod tests {
         let breach =
             run(&mut checker(), &[scattered(0), merged(0, 1, 6), merged(0, 1, 6)]).expect_err("merged twice");
         assert_eq!(breach.property, NO_PART_MERGED_TWICE);
+        // The leaf goes by the name the scenario gives it, as in the trace.
+        assert!(breach.message.ends_with("then 6 from leaf-1"), "{}", breach.message);
     }
 
     #[test]
@@ -426,7 +439,7 @@ mod tests {
     fn the_share_of_queries_past_the_leaves_p99_is_measured() {
         // 100 shards answering at 1, 2, ..., 100 ms: their p99 is 99 ms, and
         // only the gather that waited for the 100 ms shard is past it.
-        let mut c = Checker::new(100, Duration::from_millis(200));
+        let mut c = Checker::new(100, Duration::from_millis(200), Vec::new());
         assert_eq!(c.queries_past_leaf_p99(), 0.0, "no answers yet");
         c.observe(
             MS(0),

@@ -12,7 +12,7 @@
 //! latency. Two defences, both here:
 //!
 //! - **a deadline**: the root answers when every shard has answered or the
-//!   deadline passes, whichever is first. An answer after the deadline is
+//!   deadline passes, whichever is first. An answer at the deadline is
 //!   *partial*, and says so: it names exactly the shards whose parts are
 //!   missing, so the client knows what it is not seeing (a search page that
 //!   says "results from 15 of 16 shards"). A partial answer that pretended to

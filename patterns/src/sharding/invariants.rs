@@ -322,6 +322,33 @@ impl Checker {
         Ok(())
     }
 
+    /// Why [`MOVED_FRACTION`], judged on this run, says little or nothing,
+    /// if it does: nothing was stored when the new map was installed (it
+    /// holds trivially), or so few keys (or virtual nodes) that its
+    /// tolerance would let a resharding that moved no key at all pass.
+    pub fn moved_fraction_caveat(&self) -> Option<String> {
+        let m = self.moves.last()?;
+        if m.keys_stored == 0 {
+            return Some(format!(
+                "`{MOVED_FRACTION}` held trivially: no key was stored when map v{} was installed, so none \
+                 could move (reshard later, after some writes, for the check to say something)",
+                m.version
+            ));
+        }
+        let tolerance = moved_fraction_tolerance(m.ideal(), self.config.virtual_nodes, m.keys_stored);
+        (tolerance >= m.ideal()).then(|| {
+            format!(
+                "`{MOVED_FRACTION}` says little here: with {} keys stored when map v{} was installed and {} \
+                 virtual nodes per shard, it allows {:.3} ± {tolerance:.3}, which moving no key at all would \
+                 pass (store more keys before resharding, or use more virtual nodes)",
+                m.keys_stored,
+                m.version,
+                self.config.virtual_nodes,
+                m.ideal()
+            )
+        })
+    }
+
     /// Judges [`MOVED_FRACTION`] at the end of a run.
     pub fn moved_fraction(&self) -> Result<(), String> {
         let Some(first) = self.maps.get(&1) else { return Ok(()) };
@@ -495,8 +522,10 @@ mod tests {
         assert_eq!(c.moves()[0].keys_moved, 1);
         assert_eq!(c.moves()[0].keys_stored, 2);
         // Half the keys moved, against an ideal of a third: with two keys the
-        // tolerance is wide, so this holds.
+        // tolerance is wide, so this holds, and the run is told it says little.
         assert_eq!(c.moved_fraction(), Ok(()));
+        let caveat = c.moved_fraction_caveat().expect("two keys say little");
+        assert!(caveat.contains("says little here: with 2 keys stored"), "{caveat}");
         assert_eq!(c.history().len(), 4);
     }
 
@@ -532,6 +561,14 @@ mod tests {
         });
         c.maps.insert(2, (vec![0, 1, 2], Ring::new(&[0, 1, 2], 20)));
         assert!(c.moved_fraction().expect_err("90% moved").contains("900 of 1000"));
+        let caveat = c.moved_fraction_caveat().expect("20 virtual nodes: a wide tolerance");
+        assert!(caveat.contains("20 virtual nodes per shard"), "{caveat}");
+        c.config.virtual_nodes = 100;
+        assert_eq!(c.moved_fraction_caveat(), None, "1000 keys, 100 virtual nodes: the check can fail");
+        c.moves[0].keys_stored = 0;
+        c.moves[0].keys_moved = 0;
+        assert_eq!(c.moved_fraction(), Ok(()));
+        assert!(c.moved_fraction_caveat().expect("nothing stored").contains("held trivially"));
         let none = Checker::new(Config { reshard: Reshard::None, ..config() });
         assert_eq!(none.moved_fraction(), Ok(()), "no resharding: holds trivially");
     }

@@ -1,24 +1,44 @@
 //! Metric names. Counters and histograms are recorded by the nodes; the
-//! gauges are computed at the end by the checker (`Checker::gauges`).
+//! gauges are computed at the end by the checker ([`gauges`]).
+//!
+//! Client outcomes are named as in every pattern with a client history:
+//! `requests_ok`, `requests_failed` and `requests_unknown` count the
+//! history's `ok`, `fail` and `info` completions.
 
 /// Counter (router): requests forwarded to a shard, retries included.
-pub const FORWARDED: &str = "forwarded";
+pub const FORWARDED: &str = "requests_forwarded";
 /// Counter (router): forwarded requests retried (after a refusal or a
 /// timeout).
 pub const RETRIES: &str = "router_retries";
-/// Counter (router): requests the router gave up on.
-pub const UNAVAILABLE: &str = "unavailable";
+/// Counter (router): requests the router gave up on after
+/// `request_deadline`, answering `unavailable`.
+pub const UNAVAILABLE: &str = "requests_unavailable";
 /// Counter (shards): requests refused (not the owner, key moving, map
 /// version mismatch).
-pub const REFUSALS: &str = "refusals";
-/// Counter (shards): keys handed to a new owner by resharding.
-pub const KEYS_MOVED: &str = "keys_moved";
+pub const REFUSALS: &str = "requests_refused";
+/// Counter (shards): keys sent to a new owner by resharding, summed over
+/// every resharding of the run (a restarted shard's resend counts once).
+pub const KEYS_HANDED_OFF: &str = "keys_handed_off";
 /// Counter (clients): operations that completed `ok`.
-pub const CLIENT_OK: &str = "client_ok";
-/// Counter (clients): operations that definitely failed.
-pub const CLIENT_FAIL: &str = "client_fail";
-/// Counter (clients): operations whose outcome is unknown (`info`).
-pub const CLIENT_INFO: &str = "client_info";
+pub const REQUESTS_OK: &str = "requests_ok";
+/// Counter (clients): operations that definitely failed (`fail` in the
+/// history).
+pub const REQUESTS_FAILED: &str = "requests_failed";
+/// Counter (clients): operations whose outcome is unknown (`info` in the
+/// history).
+pub const REQUESTS_UNKNOWN: &str = "requests_unknown";
+
+/// The counters the nodes count, each reported (at 0 if never counted).
+pub const COUNTERS: &[&str] = &[
+    FORWARDED,
+    RETRIES,
+    UNAVAILABLE,
+    REFUSALS,
+    KEYS_HANDED_OFF,
+    REQUESTS_OK,
+    REQUESTS_FAILED,
+    REQUESTS_UNKNOWN,
+];
 
 /// Histogram (clients): request to answer, as a client sees it.
 pub const CLIENT_LATENCY: &str = "client_latency";
@@ -45,11 +65,13 @@ pub const LOAD_MAX: &str = "shard_load_max";
 pub const LOAD_MEAN: &str = "shard_load_mean";
 /// Gauge: `shard_load_max / shard_load_mean`: 1 is perfect balance.
 pub const LOAD_IMBALANCE: &str = "shard_load_max_over_mean";
-/// Gauge: distinct keys moved by the last resharding.
-pub const MOVED_KEYS: &str = "moved_keys";
+/// Gauge: distinct keys moved by the last resharding (the one the
+/// `moved-fraction` check judges when there is one).
+pub const LAST_RESHARD_KEYS_MOVED: &str = "last_reshard_keys_moved";
 /// Gauge: distinct keys moved / distinct keys stored, at the last
-/// resharding.
-pub const MOVED_FRACTION: &str = "moved_fraction";
+/// resharding; left out when nothing was stored then (0 of 0 is no
+/// fraction).
+pub const LAST_RESHARD_MOVED_FRACTION: &str = "last_reshard_moved_fraction";
 
 /// The gauges of a run, from its checker: load balance over the shards of
 /// any map (shards that served nothing count, as zero), and the last
@@ -69,8 +91,10 @@ pub fn gauges(checker: &super::Checker) -> Vec<(&'static str, f64)> {
         }
     }
     if let Some(last) = checker.moves().last() {
-        gauges.push((MOVED_KEYS, last.keys_moved as f64));
-        gauges.push((MOVED_FRACTION, last.fraction()));
+        gauges.push((LAST_RESHARD_KEYS_MOVED, last.keys_moved as f64));
+        if last.keys_stored > 0 {
+            gauges.push((LAST_RESHARD_MOVED_FRACTION, last.fraction()));
+        }
     }
     gauges
 }

@@ -42,9 +42,9 @@
 //! Each shard holds one copy: a shard's disk is assumed to survive (a
 //! crashed shard comes back); replication is another pattern.
 //!
-//! **What to watch in a run**: `refusals` and `router_retries` jump while a
+//! **What to watch in a run**: `requests_refused` and `router_retries` jump while a
 //! shard is added (writes to moving keys wait for the new map);
-//! `moved_fraction` lands near `1/(N+1)`; `shard_load_max_over_mean` shows
+//! `last_reshard_moved_fraction` lands near `1/(N+1)`; `shard_load_max_over_mean` shows
 //! how skewed the keys are (Zipf workloads load the hot key's shard).
 //!
 //! ```

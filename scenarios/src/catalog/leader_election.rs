@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use weft_patterns::check::Breach;
 use weft_patterns::leader_election::invariants::{LEADER_ELECTED, ONE_LEADER_PER_TERM, ONE_VOTE_PER_TERM};
-use weft_patterns::leader_election::{Config, ElectionChecker, ElectionNode, Observation, VoteStorage};
+use weft_patterns::leader_election::{
+    Config, ElectionChecker, ElectionNode, Observation, VoteStorage, metrics,
+};
 use weft_sim::queue::QueueKind;
-use weft_sim::{NodeId, NodeStatus, Sim, SimTime};
+use weft_sim::{MetricsSummary, NodeId, NodeStatus, Sim, SimTime};
 
 use super::{Conflict, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
@@ -154,10 +156,14 @@ impl Pattern for LeaderElectionPattern {
         judge.leader(|n| sim.status(n) == NodeStatus::Up).map(|(node, _)| node)
     }
 
+    const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
+
     fn summarize<Q: QueueKind>(
         judge: &ElectionChecker,
         _sim: &Sim<ElectionNode, Q>,
-    ) -> Vec<(&'static str, f64)> {
-        judge.gauges()
+        summary: &mut MetricsSummary,
+    ) {
+        super::add_gauges(summary, judge.gauges());
+        super::add_histogram(summary, metrics::ELECTION_TIME, judge.leader_gaps().iter().copied());
     }
 }

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use weft_sim::queue::QueueKind;
 use weft_sim::trace::TraceSink;
-use weft_sim::{Node, NodeId, Sim, SimTime};
+use weft_sim::{MetricsSummary, Node, NodeId, Sim, SimTime};
 
 use weft_patterns::check::Breach;
 use weft_patterns::client::Plan;
@@ -175,9 +175,26 @@ pub trait Pattern: 'static {
         None
     }
 
-    /// Metrics computed from the whole run when it stops (a ratio, a
-    /// maximum over nodes), reported as gauges beside the nodes' own.
-    fn summarize<Q: QueueKind>(_judge: &Self::Judge, _sim: &Sim<Self::Node, Q>) -> Vec<(&'static str, f64)> {
+    /// The counters the pattern's nodes may count (its `metrics` module's
+    /// `COUNTERS`). Each is reported, at 0 if nothing counted it, so a
+    /// run's summary and `--json` have the same keys on every seed.
+    const COUNTERS: &'static [&'static str] = &[];
+
+    /// Completes the run's metrics when it stops: adds what is computed
+    /// from the whole run (a ratio, a maximum over nodes, a histogram of
+    /// stretches the judge saw) beside the nodes' own, and folds away
+    /// helper counters that only served such a computation.
+    fn summarize<Q: QueueKind>(
+        _judge: &Self::Judge,
+        _sim: &Sim<Self::Node, Q>,
+        _metrics: &mut MetricsSummary,
+    ) {
+    }
+
+    /// Notes for the reader of the run's report, when it stops: a check
+    /// that held only trivially, say. `scenario` tells which properties
+    /// are checked.
+    fn notes(_judge: &Self::Judge, _scenario: &Scenario) -> Vec<String> {
         Vec::new()
     }
 }
@@ -219,6 +236,29 @@ pub fn workload_clients_conflict(scenario: &Scenario, role: &str, clients: usize
              one workload client (make them agree, or leave out workload.clients)"
         ),
     ))
+}
+
+/// Adds `gauges` to `metrics` (for [`Pattern::summarize`]).
+pub(crate) fn add_gauges(
+    metrics: &mut MetricsSummary,
+    gauges: impl IntoIterator<Item = (&'static str, f64)>,
+) {
+    metrics.gauges.extend(gauges.into_iter().map(|(name, value)| (name.to_string(), value)));
+}
+
+/// Adds the histogram `name` of `durations` to `metrics` (for
+/// [`Pattern::summarize`]); nothing when there are none, as for a histogram
+/// no node recorded into.
+pub(crate) fn add_histogram(
+    metrics: &mut MetricsSummary,
+    name: &'static str,
+    durations: impl IntoIterator<Item = std::time::Duration>,
+) {
+    let mut recorded = weft_sim::Metrics::default();
+    for duration in durations {
+        recorded.record(name, duration);
+    }
+    metrics.histograms.extend(recorded.summary().histograms);
 }
 
 /// The plans of a pattern's `clients` client nodes, one per node, drawn

@@ -10,7 +10,7 @@ use weft_patterns::ownership_election::{
     Checker, Config, Observation, OwnershipElection, invariants, metrics,
 };
 use weft_sim::queue::QueueKind;
-use weft_sim::{NodeId, Sim, SimTime};
+use weft_sim::{MetricsSummary, NodeId, Sim, SimTime};
 
 use super::{Conflict, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
 use crate::ScenarioError;
@@ -124,7 +124,7 @@ impl Pattern for OwnershipElectionPattern {
                 Box::new(move |_| OwnershipElection::contender(config, service, resource)),
                 Box::new(move |_| OwnershipElection::resource(config.fencing)),
             ],
-            judge: Checker::new(),
+            judge: Checker::new(scenario.roles.iter().flat_map(|r| r.names.iter().cloned()).collect()),
         })
     }
 
@@ -157,12 +157,21 @@ impl Pattern for OwnershipElectionPattern {
         judge.holder()
     }
 
-    fn summarize<Q: QueueKind>(judge: &Checker, sim: &Sim<OwnershipElection, Q>) -> Vec<(&'static str, f64)> {
+    const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
+
+    fn summarize<Q: QueueKind>(
+        judge: &Checker,
+        sim: &Sim<OwnershipElection, Q>,
+        summary: &mut MetricsSummary,
+    ) {
         let now = sim.now();
-        vec![
-            (metrics::HELD_FRACTION, judge.held_fraction(now)),
-            (metrics::LONGEST_GAP_MS, judge.longest_gap(now).as_secs_f64() * 1e3),
-        ]
+        super::add_gauges(summary, [(metrics::HELD_FRACTION, judge.held_fraction(now))]);
+        super::add_histogram(summary, metrics::TIME_WITHOUT_HOLDER, judge.times_without_holder(now));
+        super::add_histogram(
+            summary,
+            metrics::TIME_BETWEEN_WRITES,
+            judge.times_between_writes().iter().copied(),
+        );
     }
 }
 

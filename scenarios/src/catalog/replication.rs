@@ -13,7 +13,7 @@ use weft_patterns::replication::invariants::{
 };
 use weft_patterns::replication::{Checker, Config, Observation, OpKind, PlannedOp, Replication, metrics};
 use weft_sim::queue::QueueKind;
-use weft_sim::{NodeId, NodeStatus, Sim, SimTime};
+use weft_sim::{MetricsSummary, NodeId, NodeStatus, Sim, SimTime};
 
 use super::{Conflict, client_plans, workload_clients_conflict};
 use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
@@ -200,7 +200,10 @@ impl Pattern for ReplicationPattern {
         Ok(Prepared {
             factories: vec![Box::new(replica), Box::new(client)],
             judge: ReplicationJudge {
-                checker: Checker::new(replicas),
+                checker: Checker::new(
+                    replicas,
+                    scenario.roles.iter().flat_map(|r| r.names.iter().cloned()).collect(),
+                ),
                 arrivals,
                 replicas,
                 election_timeout: config.election_timeout,
@@ -260,22 +263,24 @@ impl Pattern for ReplicationPattern {
         judge.checker.leader()
     }
 
+    const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
+
     fn summarize<Q: QueueKind>(
         judge: &ReplicationJudge,
         sim: &Sim<Replication, Q>,
-    ) -> Vec<(&'static str, f64)> {
+        summary: &mut MetricsSummary,
+    ) {
         let writes = judge.checker.writes_committed();
-        let m = sim.metrics();
+        // The lag helpers served only the mean: fold them into it.
+        let samples = summary.counters.remove(metrics::LAG_SAMPLES).unwrap_or(0);
+        let total = summary.counters.remove(metrics::LAG_TOTAL).unwrap_or(0);
         let mut gauges = vec![
             (metrics::WRITES_COMMITTED, writes as f64),
-            (
-                metrics::LAG_MEAN,
-                metrics::mean(m.counter(metrics::LAG_TOTAL), m.counter(metrics::LAG_SAMPLES)),
-            ),
+            (metrics::LAG_MEAN, metrics::mean(total, samples)),
         ];
         if writes > 0 {
             gauges.push((metrics::MESSAGES_PER_WRITE, sim.stats().messages_sent as f64 / writes as f64));
         }
-        gauges
+        super::add_gauges(summary, gauges);
     }
 }

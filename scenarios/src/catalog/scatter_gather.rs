@@ -13,7 +13,7 @@ use weft_patterns::scatter_gather::{
     EVERY_QUERY_ANSWERED, NO_PART_MERGED_TWICE, Observation, QueryId, ScatterGather, metrics,
 };
 use weft_sim::queue::QueueKind;
-use weft_sim::{NodeId, Sim, SimTime};
+use weft_sim::{MetricsSummary, NodeId, Sim, SimTime};
 
 use super::{Conflict, client_plans, workload_clients_conflict};
 use super::{Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
@@ -212,7 +212,11 @@ impl Pattern for ScatterGatherPattern {
         let plans = client_plans(scenario, clients, seed, |_, _, i| QueryId(i))?;
         let planned = scenario.workload.as_ref().map_or(0, |w| w.requests);
         let judge = ScatterGatherJudge {
-            checker: Checker::new(config.shards, deadline),
+            checker: Checker::new(
+                config.shards,
+                deadline,
+                scenario.roles.iter().flat_map(|r| r.names.iter().cloned()).collect(),
+            ),
             planned,
             shards: config.shards,
         };
@@ -260,13 +264,16 @@ impl Pattern for ScatterGatherPattern {
         judge.checker.observe(time, node, observation)
     }
 
+    const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
+
     fn summarize<Q: QueueKind>(
         judge: &ScatterGatherJudge,
         sim: &Sim<ScatterGather, Q>,
-    ) -> Vec<(&'static str, f64)> {
+        summary: &mut MetricsSummary,
+    ) {
         let m = sim.metrics();
         let c = &judge.checker;
-        vec![
+        let gauges = [
             (metrics::FANOUT, f64::from(judge.shards)),
             (metrics::PARTIAL_ANSWER_RATE, metrics::ratio(c.partial_answers(), c.answers())),
             (metrics::MESSAGES_PER_QUERY, metrics::ratio(sim.stats().messages_sent, c.queries_asked())),
@@ -275,6 +282,7 @@ impl Pattern for ScatterGatherPattern {
                 metrics::ratio(m.counter(metrics::HEDGES_SENT), m.counter(metrics::LEAF_REQUESTS)),
             ),
             (metrics::QUERIES_PAST_LEAF_P99, c.queries_past_leaf_p99()),
-        ]
+        ];
+        super::add_gauges(summary, gauges);
     }
 }

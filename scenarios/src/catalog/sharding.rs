@@ -12,7 +12,7 @@ use weft_patterns::history::History;
 use weft_patterns::sharding::invariants::{self, Checker};
 use weft_patterns::sharding::{Client, Config, Observation, Op, Reshard, Router, Shard, Sharding, metrics};
 use weft_sim::queue::QueueKind;
-use weft_sim::{NodeId, Sim, SimTime};
+use weft_sim::{MetricsSummary, NodeId, Sim, SimTime};
 
 use super::{Conflict, client_plans, workload_clients_conflict};
 use super::{Factory, Judgement, Pattern, PatternInfo, Prepared, PropertyKind, PropertySpec, RoleSpec};
@@ -219,8 +219,15 @@ impl Pattern for ShardingPattern {
         checker.observe(time, node, observation)
     }
 
-    fn summarize<Q: QueueKind>(checker: &Checker, _sim: &Sim<Sharding, Q>) -> Vec<(&'static str, f64)> {
-        metrics::gauges(checker)
+    const COUNTERS: &'static [&'static str] = metrics::COUNTERS;
+
+    fn summarize<Q: QueueKind>(checker: &Checker, _sim: &Sim<Sharding, Q>, summary: &mut MetricsSummary) {
+        super::add_gauges(summary, metrics::gauges(checker));
+    }
+
+    fn notes(checker: &Checker, scenario: &Scenario) -> Vec<String> {
+        let checked = scenario.checks.iter().any(|c| c.property.name == invariants::MOVED_FRACTION);
+        checker.moved_fraction_caveat().filter(|_| checked).into_iter().collect()
     }
 }
 

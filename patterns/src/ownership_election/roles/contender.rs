@@ -114,7 +114,7 @@ impl Contender {
                     self.lose(LossReason::Fenced, ctx);
                 }
             }
-            _ => ctx.metrics().count("unexpected_messages"),
+            _ => ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES),
         }
     }
 

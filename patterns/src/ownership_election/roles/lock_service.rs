@@ -39,9 +39,6 @@ pub struct StoreDisk {
 pub struct LockService {
     /// The armed expiry check, if any.
     expiry_timer: Option<TimerId>,
-    /// Per key: since when (true time) it has had no holder, to measure the
-    /// gap until the next grant.
-    vacant_since: BTreeMap<&'static str, SimTime>,
 }
 
 type Ctx_<'a> = Ctx<'a, OwnershipElection>;
@@ -72,14 +69,13 @@ impl LockService {
 
     pub(super) fn on_message(&mut self, from: NodeId, msg: Message, ctx: &mut Ctx_<'_>) {
         let Message::CompareAndSwap { request, key, expected, new, ttl } = msg else {
-            ctx.metrics().count("unexpected_messages");
+            ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES);
             return;
         };
         // Expire first: a request that arrives after a TTL ran out must see
         // the key gone, whether or not the expiry timer has fired yet.
         self.expire_due(ctx);
         let now_local = ctx.local_time();
-        let now = ctx.now();
         let store = store(ctx);
         let current = store.entries.get(key).copied();
         let swapped = current.map(|e| e.holder) == expected;
@@ -114,9 +110,6 @@ impl LockService {
                 if failover {
                     ctx.metrics().count(metrics::FAILOVERS);
                 }
-                if let Some(since) = self.vacant_since.remove(key) {
-                    ctx.metrics().record(metrics::TIME_WITHOUT_HOLDER, now.saturating_since(since));
-                }
             } else {
                 ctx.metrics().count(metrics::RENEWALS);
             }
@@ -136,15 +129,13 @@ impl LockService {
     /// Removes every key whose TTL has run out on this node's clock.
     fn expire_due(&mut self, ctx: &mut Ctx_<'_>) {
         let now_local = ctx.local_time();
-        let now = ctx.now();
         let store = store(ctx);
         let due: Vec<(&'static str, Entry)> =
             store.entries.iter().filter(|(_, e)| e.expires_at <= now_local).map(|(k, e)| (*k, *e)).collect();
         for (key, _) in &due {
             store.entries.remove(key);
         }
-        for (key, entry) in due {
-            self.vacant_since.insert(key, now);
+        for (_, entry) in due {
             ctx.emit(Observation::Expired { holder: entry.holder, token: entry.token });
             ctx.metrics().count(metrics::EXPIRIES);
         }

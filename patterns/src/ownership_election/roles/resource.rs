@@ -56,7 +56,7 @@ impl Resource {
 
     pub(super) fn on_message(&mut self, from: NodeId, msg: Message, ctx: &mut Ctx_<'_>) {
         let Message::Write { request, token, value } = msg else {
-            ctx.metrics().count("unexpected_messages");
+            ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES);
             return;
         };
         let fencing = self.fencing;

@@ -8,7 +8,7 @@ use weft_sim::{Ctx, SimTime, TimerId};
 
 use super::ScatterGather;
 use crate::client::Plan;
-use crate::scatter_gather::metrics::{QUERIES_SENT, QUERY_LATENCY, QUERY_RETRIES};
+use crate::scatter_gather::metrics::{DUPLICATE_ANSWERS, QUERIES_SENT, QUERY_LATENCY, QUERY_RETRIES};
 use crate::scatter_gather::{Message, Observation, QueryId, ROOT, ShardId, Timer};
 
 /// A client of the root.
@@ -87,7 +87,7 @@ impl Client {
 
     pub(super) fn on_message(&mut self, msg: Message, ctx: &mut Ctx<'_, ScatterGather>) {
         let Message::Answer { query, matches: _, missing } = msg else {
-            ctx.metrics().count("unexpected_messages");
+            ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES);
             return;
         };
         self.on_answer(query, &missing, ctx);
@@ -97,7 +97,7 @@ impl Client {
         let Some((first_sent, retry)) = self.outstanding.remove(&query) else {
             // A second copy (the answer was resent for a retry, or
             // duplicated by the network): the first one counted.
-            ctx.metrics().count("duplicate_answers");
+            ctx.metrics().count(DUPLICATE_ANSWERS);
             return;
         };
         ctx.cancel_timer(retry);

@@ -29,7 +29,7 @@ impl Leaf {
     pub(super) fn on_message(&mut self, from: NodeId, msg: Message, ctx: &mut Ctx<'_, ScatterGather>) {
         let Message::Search { gather, query, shard } = msg else {
             // Only the root talks to leaves, and only with searches.
-            ctx.metrics().count("unexpected_messages");
+            ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES);
             return;
         };
         if shard != self.shard {

@@ -10,7 +10,7 @@ use weft_sim::{Ctx, NodeId, SimTime, TimerId};
 use super::ScatterGather;
 use crate::scatter_gather::metrics::{
     ANSWERS_COMPLETE, ANSWERS_PARTIAL, ANSWERS_RESENT, GATHER_LATENCY, HEDGE_WINS, HEDGES_SENT,
-    LEAF_REQUESTS, PARTS_DROPPED, SHARD_LATENCY,
+    LEAF_REQUESTS, PARTS_DISCARDED, SHARD_LATENCY,
 };
 use crate::scatter_gather::{Config, GatherId, Message, Observation, QueryId, ShardId, Timer};
 
@@ -77,7 +77,9 @@ impl Root {
         match msg {
             Message::Query { query, settled_below } => self.on_query(from, query, settled_below, ctx),
             Message::Part { gather, shard, matches } => self.on_part(from, gather, shard, matches, ctx),
-            Message::Search { .. } | Message::Answer { .. } => ctx.metrics().count("unexpected_messages"),
+            Message::Search { .. } | Message::Answer { .. } => {
+                ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES)
+            }
         }
     }
 
@@ -183,22 +185,22 @@ impl Root {
         // Answered already (a straggler, a hedge's loser after the answer)
         // or from before a restart: too late to count.
         let Some(g) = self.gathers.get_mut(&gather) else {
-            ctx.metrics().count(PARTS_DROPPED);
+            ctx.metrics().count(PARTS_DISCARDED);
             return;
         };
         let Some(state) = g.shards.get_mut(shard.0 as usize) else {
-            ctx.metrics().count("unexpected_messages");
+            ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES);
             return;
         };
         if from != state.asked && Some(from) != state.hedged {
             // Only the replicas asked may answer for the shard.
-            ctx.metrics().count("unexpected_messages");
+            ctx.metrics().count(crate::check::UNEXPECTED_MESSAGES);
             return;
         }
         if state.part.is_some() && self.config.dedupe_parts {
             // The slower of a hedged pair, or a duplicated message: merging
             // it would count the shard's documents twice.
-            ctx.metrics().count(PARTS_DROPPED);
+            ctx.metrics().count(PARTS_DISCARDED);
             return;
         }
         // (Without deduplication, the naive root adds whatever arrives.)

@@ -161,9 +161,9 @@ impl Client {
     fn complete(&mut self, seq: u32, kind: EventType, value: Value, ctx: ClientCtx<'_, '_>) {
         let (f, key, _) = describe(self.plan[seq as usize].op);
         ctx.metrics().count(match kind {
-            EventType::Ok => metrics::CLIENT_OK,
-            EventType::Fail => metrics::CLIENT_FAIL,
-            _ => metrics::CLIENT_INFO,
+            EventType::Ok => metrics::REQUESTS_OK,
+            EventType::Fail => metrics::REQUESTS_FAILED,
+            _ => metrics::REQUESTS_UNKNOWN,
         });
         ctx.emit(Observation::History(HistoryEvent {
             process: self.process(seq),

@@ -241,7 +241,7 @@ impl Shard {
         }
         if first {
             let moved = self.outgoing.values().map(Vec::len).sum::<usize>();
-            ctx.metrics().add(metrics::KEYS_MOVED, moved as u64);
+            ctx.metrics().add(metrics::KEYS_HANDED_OFF, moved as u64);
         }
         if self.outgoing.is_empty() {
             self.prepared(version, ctx);
