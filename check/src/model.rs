@@ -10,7 +10,7 @@
 //! comparing numbers. Only `append` makes new values as the search goes (the
 //! concatenation of two strings); those are interned as they appear.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -114,7 +114,15 @@ pub(crate) enum Plain {
     Absent,
     Int(i64),
     Text(String),
+    /// For a key: any text holding an append that no get ever returned
+    /// (see [`Machine::mark_unread`]). No get can see such a text, and
+    /// appending keeps the unread part, so until a put replaces it, every
+    /// such text behaves the same: the machine keeps them as one state.
+    Unread,
 }
+
+/// How [`Plain::Unread`] is shown, where a value is expected.
+const UNREAD_TEXT: &str = "(text holding an append no get returned)";
 
 impl Plain {
     pub(crate) fn to_value(&self) -> Value {
@@ -122,6 +130,7 @@ impl Plain {
             Plain::Absent => Value::Null,
             Plain::Int(i) => Value::Int(*i),
             Plain::Text(s) => Value::Text(s.clone()),
+            Plain::Unread => Value::Text(UNREAD_TEXT.to_string()),
         }
     }
 
@@ -129,7 +138,7 @@ impl Plain {
     /// decimal.
     fn text(&self) -> String {
         match self {
-            Plain::Absent => String::new(),
+            Plain::Absent | Plain::Unread => String::new(),
             Plain::Int(i) => i.to_string(),
             Plain::Text(s) => s.clone(),
         }
@@ -144,14 +153,21 @@ pub(crate) struct Machine {
     plains: Vec<Plain>,
     /// Appends already computed: (state, suffix) to the resulting state.
     appended: BTreeMap<(State, State), State>,
+    /// Suffixes that no get returned (see [`Machine::mark_unread`]).
+    unread: BTreeSet<State>,
 }
 
 impl Machine {
     /// A machine whose state 0 is the model's starting value: absent for a
     /// register, the empty string for a key.
     pub(crate) fn new(model: Model) -> Machine {
-        let mut machine =
-            Machine { model, ids: BTreeMap::new(), plains: Vec::new(), appended: BTreeMap::new() };
+        let mut machine = Machine {
+            model,
+            ids: BTreeMap::new(),
+            plains: Vec::new(),
+            appended: BTreeMap::new(),
+            unread: BTreeSet::new(),
+        };
         let start = machine.intern_plain(match model {
             Model::Register | Model::CasRegister => Plain::Absent,
             Model::Kv => Plain::Text(String::new()),
@@ -241,8 +257,22 @@ impl Machine {
         self.model == Model::Kv
     }
 
+    /// Declares that no get of this key returned a text containing the text
+    /// of `suffix`. An append of it then leads to the one [`Plain::Unread`]
+    /// state: the orders of such appends, which nothing observed, no
+    /// longer make as many distinct states for the search to try.
+    pub(crate) fn mark_unread(&mut self, suffix: State) {
+        debug_assert!(self.appends(), "only keys have appends");
+        self.unread.insert(suffix);
+    }
+
     fn append(&mut self, state: State, suffix: State) -> State {
         if let Some(&next) = self.appended.get(&(state, suffix)) {
+            return next;
+        }
+        if self.unread.contains(&suffix) || self.plains[state as usize] == Plain::Unread {
+            let next = self.intern_plain(Plain::Unread);
+            self.appended.insert((state, suffix), next);
             return next;
         }
         let joined = self.plains[state as usize].text() + &self.plains[suffix as usize].text();

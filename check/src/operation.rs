@@ -265,6 +265,7 @@ pub(crate) fn partitions(ops: &Operations, model: Model) -> Result<Vec<Partition
     }
     for part in &mut parts {
         drop_unseen(part);
+        mark_unread_appends(part);
     }
     Ok(parts)
 }
@@ -321,6 +322,30 @@ fn drop_unseen(part: &mut Partition) {
     part.call.retain(|_| (keep[j], j += 1).0);
     let mut j = 0;
     part.ret.retain(|_| (keep[j], j += 1).0);
+}
+
+/// Tells the machine which appends' texts no completed get contains (see
+/// [`Machine::mark_unread`]).
+fn mark_unread_appends(part: &mut Partition) {
+    if !part.machine.appends() {
+        return;
+    }
+    let reads: Vec<State> = part
+        .actions
+        .iter()
+        .zip(&part.ret)
+        .filter_map(|(a, ret)| match (a, ret) {
+            (Action::Read { expect }, Some(_)) => Some(*expect),
+            _ => None,
+        })
+        .collect();
+    for j in 0..part.actions.len() {
+        if let Action::Append { suffix } = part.actions[j]
+            && !reads.iter().any(|&r| part.machine.contains(r, suffix))
+        {
+            part.machine.mark_unread(suffix);
+        }
+    }
 }
 
 /// The operation's effect, with its values interned.

@@ -209,16 +209,22 @@ fn plan(shape: &Shape, rng: &mut Rng, object: &mut Object, process: u32, point: 
     Planned { process, f, key, value, completion, point }
 }
 
-/// The history with one `ok` read changed to return a value nobody ever
-/// wrote (chosen by `seed`), or `None` if it has no `ok` read.
-pub fn corrupt_a_read(history: &History, seed: u64) -> Option<History> {
+/// The indexes of the history's completed reads (`read` or `get` with `ok`).
+fn ok_reads(history: &History) -> Vec<usize> {
     let events = history.events();
-    let reads: Vec<usize> = (0..events.len())
+    (0..events.len())
         .filter(|&i| {
             let e = &events[i].event;
             e.kind == EventType::Ok && matches!(e.f, Function::Read | Function::Get)
         })
-        .collect();
+        .collect()
+}
+
+/// The history with one `ok` read changed to return a value nobody ever
+/// wrote (chosen by `seed`), or `None` if it has no `ok` read.
+pub fn corrupt_a_read(history: &History, seed: u64) -> Option<History> {
+    let events = history.events();
+    let reads = ok_reads(history);
     if reads.is_empty() {
         return None;
     }
@@ -244,12 +250,7 @@ pub fn corrupt_a_read(history: &History, seed: u64) -> Option<History> {
 pub fn stale_a_read(history: &History, seed: u64) -> Option<History> {
     let events = history.events();
     let mut rng = Rng::new(seed);
-    let reads: Vec<usize> = (0..events.len())
-        .filter(|&i| {
-            let e = &events[i].event;
-            e.kind == EventType::Ok && matches!(e.f, Function::Read | Function::Get)
-        })
-        .collect();
+    let reads = ok_reads(history);
     if reads.is_empty() {
         return None;
     }
