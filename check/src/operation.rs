@@ -270,6 +270,18 @@ pub(crate) fn partitions(ops: &Operations, model: Model) -> Result<Vec<Partition
     Ok(parts)
 }
 
+/// The values the partition's completed reads (and gets) returned.
+fn completed_reads(part: &Partition) -> Vec<State> {
+    part.actions
+        .iter()
+        .zip(&part.ret)
+        .filter_map(|(a, ret)| match (a, ret) {
+            (Action::Read { expect }, Some(_)) => Some(*expect),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Drops the operations of unknown outcome that no read could ever have
 /// seen: a timed-out write of a value nobody read, an append of text no get
 /// contains. Applying one can only matter if something sees its effect, and
@@ -278,15 +290,7 @@ pub(crate) fn partitions(ops: &Operations, model: Model) -> Result<Vec<Partition
 /// turn. (With a cas that did not swap in the history, any value might
 /// help it — by not being its expected one — so then writes are kept.)
 fn drop_unseen(part: &mut Partition) {
-    let reads: Vec<State> = part
-        .actions
-        .iter()
-        .zip(&part.ret)
-        .filter_map(|(a, ret)| match (a, ret) {
-            (Action::Read { expect }, Some(_)) => Some(*expect),
-            _ => None,
-        })
-        .collect();
+    let reads = completed_reads(part);
     let mut expected = Vec::new();
     let mut refused = false;
     for action in &part.actions {
@@ -330,15 +334,7 @@ fn mark_unread_appends(part: &mut Partition) {
     if !part.machine.appends() {
         return;
     }
-    let reads: Vec<State> = part
-        .actions
-        .iter()
-        .zip(&part.ret)
-        .filter_map(|(a, ret)| match (a, ret) {
-            (Action::Read { expect }, Some(_)) => Some(*expect),
-            _ => None,
-        })
-        .collect();
+    let reads = completed_reads(part);
     for j in 0..part.actions.len() {
         if let Action::Append { suffix } = part.actions[j]
             && !reads.iter().any(|&r| part.machine.contains(r, suffix))
