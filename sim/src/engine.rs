@@ -564,7 +564,11 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     }
 
     fn trace_footer(&self) -> TraceFooter {
-        TraceFooter { events: self.core.stats.events, trace_hash: self.core.hash.to_string(), violations: Vec::new() }
+        TraceFooter {
+            events: self.core.stats.events,
+            trace_hash: self.core.hash.to_string(),
+            violations: Vec::new(),
+        }
     }
 
     // ----- Driving the run -----
@@ -1032,7 +1036,6 @@ impl<N: Node, Q: QueueKind> Core<N, Q> {
         let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
         self.push(at, Event::Deliver { id, from, to, epoch, msg });
     }
-
 }
 
 /// What a handler's [`Ctx`] asks of the engine, applied the moment it is
