@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use crate::engine::{Links, NodeSlot, Partition, Sim, Tracing};
+use crate::engine::{Core, Links, NodeSlot, Partition, Sim, Tracing};
 use crate::fault::Fault;
 use crate::network::{Latency, LinkModel, Topology, TopologyError};
 use crate::node::{LocalClock, Node};
@@ -324,7 +324,6 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
                 nodes.push(NodeSlot {
                     node: None,
                     status: crate::NodeStatus::Crashed,
-                    epoch: 0,
                     rng: stream_rng(self.seed, Stream::Node(id)),
                     durable: N::Durable::default(),
                     clock: LocalClock::EXACT,
@@ -343,21 +342,14 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             nodes[node.index()].processing = Some(delay);
         }
 
-        let mut sim = Sim {
-            seed: self.seed,
+        let core = Core {
             now: SimTime::ZERO,
             queue: <Q::Queue<_> as Default>::default(),
             next_seq: 0,
-            nodes,
-            factories,
-            info,
-            adjacency,
+            epochs: vec![0; count],
             links: Links::new(self.default_link, configured),
             partition: Partition::new(count),
             net_rng: stream_rng(self.seed, Stream::Network),
-            service_rng: stream_rng(self.seed, Stream::Service),
-            faults: Vec::with_capacity(self.faults.len()),
-            effects: Vec::new(),
             observations: Vec::new(),
             next_timer_id: 0,
             next_msg_id: 0,
@@ -367,17 +359,27 @@ impl<N: Node, Q: QueueKind> SimBuilder<N, Q> {
             trace: Tracing::Off,
             stats: Default::default(),
             metrics: Metrics::default(),
+        };
+        let mut sim = Sim {
+            seed: self.seed,
+            nodes,
+            factories,
+            info,
+            adjacency,
+            service_rng: stream_rng(self.seed, Stream::Service),
+            faults: Vec::with_capacity(self.faults.len()),
             event_budget: self.event_budget,
             events_handled: 0,
             time_limit: self.time_limit,
             pause_capacity: self.pause_capacity,
+            core,
         };
         match self.trace {
             Some(Tracing::Sink(mut sink)) => {
                 sink.begin(&sim.trace_header(&self.trace_name));
-                sim.trace = Tracing::Sink(sink);
+                sim.core.trace = Tracing::Sink(sink);
             }
-            Some(tracing) => sim.trace = tracing,
+            Some(tracing) => sim.core.trace = tracing,
             None => {}
         }
         sim.schedule_starts();

@@ -2,14 +2,20 @@
 //!
 //! Each step pops the earliest event and handles it: hands a message to its
 //! node, fires a timer, or applies a fault. Handlers ask for effects through
-//! their [`Ctx`]; the engine applies them — sending a message means drawing
-//! its fate from the network stream (lost? duplicated? how late?) and
-//! scheduling its delivery. Every step folds what happened into the run's
-//! hash, and into the trace if one is kept.
+//! their [`Ctx`]; the engine applies each one as it is asked — sending a
+//! message means drawing its fate from the network stream (lost? duplicated?
+//! how late?) and scheduling its delivery. Every step folds what happened
+//! into the run's hash, and into the trace if one is kept.
+//!
+//! The state is in two parts: the nodes ([`NodeSlot`]), and the [`Core`]
+//! that requests act on (clock, queue, network, record of the run). A
+//! handler borrows its own node's slot and the core at the same time, so a
+//! send goes straight into the queue, with no buffer of effects between.
 //!
 //! The hot path (send and deliver) allocates nothing: messages live inline in
-//! queue entries, effects go through a reused buffer, and the fault checks are
-//! a few comparisons that skip themselves when no fault is active.
+//! queue entries, and the fault checks (route, partition, loss, duplication,
+//! crashed or paused receiver) are a few comparisons that skip themselves
+//! when no fault is active.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -21,7 +27,7 @@ use serde::Serialize;
 use crate::builder::{BuildError, Factory};
 use crate::fault::{ClockOffset, Fault};
 use crate::network::{Adjacency, Latency, LinkModel};
-use crate::node::{Ctx, Effect, LocalClock, Node, TimerId};
+use crate::node::{Ctx, LocalClock, Node, TimerId};
 use crate::queue::{Calendar, EventQueue, QueueKind};
 use crate::trace::{
     DropReason, NodeInfo, RunHash, TRACE_VERSION, Trace, TraceEvent, TraceFooter, TraceHeader, TraceKind,
@@ -35,19 +41,42 @@ use crate::{Metrics, NodeId, SimTime};
 /// [`Sim::run`] or [`Sim::run_until`].
 pub struct Sim<N: Node, Q: QueueKind = Calendar> {
     pub(crate) seed: u64,
-    pub(crate) now: SimTime,
-    pub(crate) queue: Q::Queue<Event<N>>,
-    pub(crate) next_seq: u64,
     pub(crate) nodes: Vec<NodeSlot<N>>,
     pub(crate) factories: Vec<Factory<N>>,
     pub(crate) info: Vec<NodeInfo>,
     pub(crate) adjacency: Adjacency,
+    pub(crate) service_rng: ChaCha8Rng,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) event_budget: u64,
+    pub(crate) events_handled: u64,
+    pub(crate) time_limit: SimTime,
+    pub(crate) pause_capacity: usize,
+    /// Everything a handler's requests act on, apart from the nodes: a
+    /// handler holds its own node mutably while its [`Ctx`] sends, sets
+    /// timers and emits through this part.
+    pub(crate) core: Core<N, Q>,
+}
+
+/// The part of the engine that a handler's [`Ctx`] reaches: the clock, the
+/// queue, the network and the record of the run.
+///
+/// It is kept apart from the nodes so that the engine can lend a handler its
+/// own node (`&mut N`, its random stream, its storage) and, at the same time,
+/// this part: every request is then applied the moment it is made — a send
+/// draws its fate and lands in the queue at once — with no buffer of effects
+/// to fill and drain. The order is the one the handler asked in, as before.
+pub(crate) struct Core<N: Node, Q: QueueKind> {
+    pub(crate) now: SimTime,
+    pub(crate) queue: Q::Queue<Event<N>>,
+    pub(crate) next_seq: u64,
+    /// Each node's incarnation, incremented at every crash: a message sent
+    /// to an earlier incarnation is dropped rather than delivered to the
+    /// next one. Here rather than in [`NodeSlot`] because a send reads the
+    /// addressee's while the sender's slot is lent to its handler.
+    pub(crate) epochs: Vec<u32>,
     pub(crate) links: Links,
     pub(crate) partition: Partition,
     pub(crate) net_rng: ChaCha8Rng,
-    pub(crate) service_rng: ChaCha8Rng,
-    pub(crate) faults: Vec<Fault>,
-    pub(crate) effects: Vec<Effect<N>>,
     pub(crate) observations: Vec<(NodeId, N::Observation)>,
     pub(crate) next_timer_id: u64,
     pub(crate) next_msg_id: u64,
@@ -56,10 +85,6 @@ pub struct Sim<N: Node, Q: QueueKind = Calendar> {
     pub(crate) trace: Tracing,
     pub(crate) stats: RunStats,
     pub(crate) metrics: Metrics,
-    pub(crate) event_budget: u64,
-    pub(crate) events_handled: u64,
-    pub(crate) time_limit: SimTime,
-    pub(crate) pause_capacity: usize,
 }
 
 /// Something scheduled to happen. Messages are stored inline: scheduling a
@@ -151,9 +176,6 @@ pub(crate) struct NodeSlot<N: Node> {
     /// The node's volatile state; `None` while crashed.
     pub node: Option<N>,
     pub status: NodeStatus,
-    /// Incremented at every crash: a message sent to an earlier incarnation
-    /// is dropped rather than delivered to the next one.
-    pub epoch: u32,
     pub rng: ChaCha8Rng,
     pub durable: N::Durable,
     pub clock: LocalClock,
@@ -427,7 +449,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
 
     /// The current virtual time: the time of the last event handled.
     pub fn now(&self) -> SimTime {
-        self.now
+        self.core.now
     }
 
     /// The number of nodes.
@@ -463,47 +485,47 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
 
     /// The node's local clock reading now.
     pub fn local_time(&self, id: NodeId) -> SimTime {
-        self.nodes[id.index()].clock.read(self.now)
+        self.nodes[id.index()].clock.read(self.core.now)
     }
 
     /// Counts of what happened so far.
     pub fn stats(&self) -> &RunStats {
-        &self.stats
+        &self.core.stats
     }
 
     /// The observations nodes emitted during the last [`Sim::step`], or the
     /// last step of [`Sim::run_until`] as its condition sees it: how a
     /// checker folds over observations while the run goes.
     pub fn observations(&self) -> &[(NodeId, N::Observation)] {
-        &self.observations
+        &self.core.observations
     }
 
     /// The counters and histograms recorded so far.
     pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+        &self.core.metrics
     }
 
     /// The run's hash so far: a stable 64-bit digest of every trace event.
     pub fn trace_hash(&self) -> RunHash {
-        self.hash
+        self.core.hash
     }
 
     /// Messages sent (or duplicated) that are neither delivered nor dropped
     /// yet. Conservation: `sent + duplicated = delivered + dropped +
     /// in_flight`, always.
     pub fn in_flight(&self) -> u64 {
-        self.in_flight
+        self.core.in_flight
     }
 
     /// Events waiting in the queue.
     pub fn pending_events(&self) -> usize {
-        self.queue.len()
+        self.core.queue.len()
     }
 
     /// The trace events so far, if the trace is kept in memory
     /// ([`SimBuilder::keep_trace`](crate::SimBuilder::keep_trace)).
     pub fn trace_events(&self) -> Option<&[TraceEvent]> {
-        match &self.trace {
+        match &self.core.trace {
             Tracing::Memory(events) => Some(events),
             _ => None,
         }
@@ -523,10 +545,10 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     pub fn finish_trace(&mut self, violations: &[Violation]) -> std::io::Result<()> {
         let mut footer = self.trace_footer();
         footer.violations = violations.to_vec();
-        match std::mem::replace(&mut self.trace, Tracing::Off) {
+        match std::mem::replace(&mut self.core.trace, Tracing::Off) {
             Tracing::Sink(mut sink) => sink.end(&footer),
             other => {
-                self.trace = other;
+                self.core.trace = other;
                 Ok(())
             }
         }
@@ -542,7 +564,11 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     }
 
     fn trace_footer(&self) -> TraceFooter {
-        TraceFooter { events: self.stats.events, trace_hash: self.hash.to_string(), violations: Vec::new() }
+        TraceFooter {
+            events: self.core.stats.events,
+            trace_hash: self.core.hash.to_string(),
+            violations: Vec::new(),
+        }
     }
 
     // ----- Driving the run -----
@@ -554,7 +580,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// and nothing is scheduled.
     pub fn inject(&mut self, fault: Fault) -> Result<(), BuildError> {
         crate::builder::check_fault("injected fault", &fault, self.nodes.len())?;
-        self.schedule_fault(self.now, fault);
+        self.schedule_fault(self.core.now, fault);
         Ok(())
     }
 
@@ -564,7 +590,7 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// skipped silently.
     pub fn step(&mut self) -> Option<Step<'_, N::Observation>> {
         let handled = self.step_inner(SimTime::MAX)?;
-        Some(Step { time: self.now, handled, observations: &self.observations })
+        Some(Step { time: self.core.now, handled, observations: &self.core.observations })
     }
 
     /// Runs until nothing is left to happen, the builder's time limit, or
@@ -585,10 +611,10 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
                 return Outcome::BudgetExhausted;
             }
             if self.step_inner(deadline).is_none() {
-                if self.queue.is_empty() {
+                if self.core.queue.is_empty() {
                     return Outcome::Quiescent;
                 }
-                self.now = self.now.max(deadline);
+                self.core.now = self.core.now.max(deadline);
                 return Outcome::ReachedTime;
             }
             if until.reached(self) {
@@ -605,10 +631,10 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// run's order.
     pub fn advance_to(&mut self, time: SimTime) {
         assert!(
-            self.queue.peek_time().is_none_or(|next| next >= time),
+            self.core.queue.peek_time().is_none_or(|next| next >= time),
             "advance_to({time}) would skip an event due earlier"
         );
-        self.now = self.now.max(time);
+        self.core.now = self.core.now.max(time);
     }
 
     // ----- The event loop -----
@@ -617,14 +643,14 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// if the queue is empty or the next event is after `deadline`.
     #[inline]
     fn step_inner(&mut self, deadline: SimTime) -> Option<Handled> {
-        self.observations.clear();
+        self.core.observations.clear();
         loop {
-            if deadline != SimTime::MAX && self.queue.peek_time()? > deadline {
+            if deadline != SimTime::MAX && self.core.queue.peek_time()? > deadline {
                 return None;
             }
-            let (time, _seq, event) = self.queue.pop()?;
-            assert!(time >= self.now, "time went backwards: {time} < {}", self.now);
-            self.now = time;
+            let (time, _seq, event) = self.core.queue.pop()?;
+            assert!(time >= self.core.now, "time went backwards: {time} < {}", self.core.now);
+            self.core.now = time;
             self.events_handled += 1;
             let handled = match event {
                 Event::Deliver { id, from, to, epoch, msg } => self.deliver(id, from, to, epoch, msg),
@@ -644,21 +670,17 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
 
     #[inline]
     fn push(&mut self, time: SimTime, event: Event<N>) {
-        debug_assert!(time >= self.now, "scheduled in the past");
-        self.queue.push(time, self.next_seq, event);
-        self.next_seq += 1;
+        self.core.push(time, event);
     }
 
-    /// Records a trace event: always into the hash, into the trace if kept.
-    /// `hash` folds the event's fields; `event` builds the trace record only
-    /// when it is needed.
     #[inline]
     fn record(&mut self, hash: impl FnOnce(&mut RunHash), event: impl FnOnce() -> TraceKind) {
-        self.stats.events += 1;
-        hash(&mut self.hash);
-        if !matches!(self.trace, Tracing::Off) {
-            self.trace.store(TraceEvent { time: self.now, kind: event() });
-        }
+        self.core.record(hash, event);
+    }
+
+    #[inline]
+    fn drop_message(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) -> Handled {
+        self.core.drop_message(id, from, to, reason)
     }
 
     pub(crate) fn schedule_starts(&mut self) {
@@ -670,22 +692,22 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     pub(crate) fn schedule_fault(&mut self, time: SimTime, fault: Fault) {
         let index = u32::try_from(self.faults.len()).expect("fewer than 2^32 faults");
         self.faults.push(fault);
-        self.push(time.max(self.now), Event::Fault { index });
+        self.push(time.max(self.core.now), Event::Fault { index });
     }
 
     fn start(&mut self, node: NodeId) -> Handled {
         let slot = &mut self.nodes[node.index()];
         slot.node = Some((self.factories[slot.factory])(node));
         slot.status = NodeStatus::Up;
-        slot.busy_until = self.now;
-        let now = self.now;
+        slot.busy_until = self.core.now;
+        let now = self.core.now;
         self.record(
             |h| {
                 h.mix2(tag::START << 56 | u64::from(node.as_u32()), now.as_nanos());
             },
             || TraceKind::Start { node },
         );
-        self.call(node, self.now, |n, ctx| n.on_start(ctx));
+        self.call(node, self.core.now, |n, ctx| n.on_start(ctx));
         Handled::Started(node)
     }
 
@@ -693,22 +715,22 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// handled if the node is free, otherwise queued in its inbox.
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, epoch: u32, msg: N::Message) -> Option<Handled> {
         let slot = &mut self.nodes[to.index()];
-        if slot.epoch != epoch || slot.status == NodeStatus::Crashed {
-            self.in_flight -= 1;
+        if self.core.epochs[to.index()] != epoch || slot.status == NodeStatus::Crashed {
+            self.core.in_flight -= 1;
             return Some(self.drop_message(id, from, to, DropReason::Crashed));
         }
-        if self.partition.blocks(from, to) {
-            self.in_flight -= 1;
+        if self.core.partition.blocks(from, to) {
+            self.core.in_flight -= 1;
             return Some(self.drop_message(id, from, to, DropReason::Partition));
         }
-        let free = slot.status == NodeStatus::Up && slot.inbox.is_empty() && slot.busy_until <= self.now;
+        let free = slot.status == NodeStatus::Up && slot.inbox.is_empty() && slot.busy_until <= self.core.now;
         if free {
             return Some(self.handle_message(id, from, to, msg));
         }
         // The node is paused or busy, or earlier messages are waiting: this one
         // waits behind them, so the inbox stays first-in, first-out.
         if slot.status == NodeStatus::Paused && slot.inbox.len() >= self.pause_capacity {
-            self.in_flight -= 1;
+            self.core.in_flight -= 1;
             return Some(self.drop_message(id, from, to, DropReason::PausedOverflow));
         }
         slot.inbox.push_back(Waiting::Message { id, from, msg });
@@ -722,19 +744,19 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     /// then busy until it is done, and what it sends leaves at that time.
     #[inline]
     fn handle_message(&mut self, id: u64, from: NodeId, to: NodeId, msg: N::Message) -> Handled {
-        self.in_flight -= 1;
+        self.core.in_flight -= 1;
         let slot = &mut self.nodes[to.index()];
-        let mut depart = self.now;
+        let mut depart = self.core.now;
         if slot.processing.is_some() || slot.slowdown.is_some() {
             let mut service = 0;
             for delay in [&slot.processing, &slot.slowdown].into_iter().flatten() {
                 service += delay.sample_nanos(&mut self.service_rng);
             }
-            depart = SimTime::from_nanos(self.now.as_nanos().saturating_add(service));
+            depart = SimTime::from_nanos(self.core.now.as_nanos().saturating_add(service));
             slot.busy_until = depart;
         }
-        self.stats.messages_delivered += 1;
-        let now = self.now;
+        self.core.stats.messages_delivered += 1;
+        let now = self.core.now;
         self.record(
             |h| {
                 h.mix2(tag::DELIVER << 56 | id, now.as_nanos());
@@ -753,25 +775,25 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let slot = &mut self.nodes[node.index()];
         if !slot.wake_pending {
             slot.wake_pending = true;
-            let at = slot.busy_until.max(self.now);
-            let epoch = slot.epoch;
+            let at = slot.busy_until.max(self.core.now);
+            let epoch = self.core.epochs[node.index()];
             self.push(at, Event::Wake { node, epoch });
         }
     }
 
     /// The node may be free: hand it the first waiting message or timer.
     fn wake(&mut self, node: NodeId, epoch: u32) -> Option<Handled> {
-        let slot = &mut self.nodes[node.index()];
-        if slot.epoch != epoch {
+        if self.core.epochs[node.index()] != epoch {
             // Queued before a crash: the inbox it was for is gone.
             return None;
         }
+        let slot = &mut self.nodes[node.index()];
         slot.wake_pending = false;
         if slot.status != NodeStatus::Up || slot.inbox.is_empty() {
             // Paused (resume wakes it again) or crashed (the inbox is gone).
             return None;
         }
-        if slot.busy_until > self.now {
+        if slot.busy_until > self.core.now {
             self.ensure_wake(node);
             return None;
         }
@@ -787,19 +809,6 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         }
     }
 
-    fn drop_message(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) -> Handled {
-        let index = DropReason::ALL.iter().position(|r| *r == reason).expect("every reason is listed");
-        self.stats.messages_dropped_by_reason[index] += 1;
-        let now = self.now;
-        self.record(
-            |h| {
-                h.mix2(tag::DROP << 56 | (index as u64) << 48 | id, now.as_nanos());
-            },
-            || TraceKind::Drop { id, from, to, reason },
-        );
-        Handled::Dropped { id, from, to, reason }
-    }
-
     fn fire_timer(&mut self, node: NodeId, id: TimerId, timer: N::Timer) -> Option<Handled> {
         let slot = &mut self.nodes[node.index()];
         if slot.status == NodeStatus::Paused {
@@ -810,8 +819,8 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         if !slot.armed_timers.remove(&id) {
             return None;
         }
-        self.stats.timers_fired += 1;
-        let now = self.now;
+        self.core.stats.timers_fired += 1;
+        let now = self.core.now;
         self.record(
             |h| {
                 h.mix2(tag::TIMER << 56 | u64::from(node.as_u32()), now.as_nanos());
@@ -819,13 +828,13 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
             },
             || TraceKind::Timer { node, timer: to_json(&timer) },
         );
-        self.call(node, self.now, |n, ctx| n.on_timer(timer, ctx));
+        self.call(node, self.core.now, |n, ctx| n.on_timer(timer, ctx));
         Some(Handled::TimerFired(node))
     }
 
-    /// Runs one handler of `node`, then applies the effects it asked for.
-    /// Messages it sends leave at `depart` (later than now if the node has a
-    /// processing delay).
+    /// Runs one handler of `node`. What it asks for through its [`Ctx`] is
+    /// applied at once, in order; messages it sends leave at `depart` (later
+    /// than now if the node has a processing delay).
     #[inline]
     fn call(&mut self, node: NodeId, depart: SimTime, handler: impl FnOnce(&mut N, &mut Ctx<'_, N>)) {
         let slot = &mut self.nodes[node.index()];
@@ -834,114 +843,25 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         };
         let mut ctx = Ctx {
             me: node,
-            now: self.now,
+            now: self.core.now,
+            depart,
             clock: slot.clock,
             rng: &mut slot.rng,
             durable: &mut slot.durable,
-            effects: &mut self.effects,
-            metrics: &mut self.metrics,
+            armed_timers: &mut slot.armed_timers,
             adjacency: &self.adjacency,
-            next_timer_id: &mut self.next_timer_id,
+            engine: &mut self.core,
         };
         handler(state, &mut ctx);
-        self.apply_effects(node, depart);
-    }
-
-    fn apply_effects(&mut self, node: NodeId, depart: SimTime) {
-        // Take the buffer so effects can be applied while `self` is borrowed
-        // mutably; it is put back with its capacity, so nothing is allocated.
-        let mut effects = std::mem::take(&mut self.effects);
-        for effect in effects.drain(..) {
-            match effect {
-                Effect::Send { to, msg } => self.transmit(node, to, msg, depart),
-                Effect::SetTimer { id, after, timer } => {
-                    let slot = &mut self.nodes[node.index()];
-                    slot.armed_timers.insert(id);
-                    // Like sends, timers start when the handler is done (later
-                    // than now on a node with a processing delay).
-                    let at = depart + slot.clock.true_duration(after);
-                    self.push(at, Event::Timer { node, id, timer });
-                }
-                Effect::CancelTimer { id } => {
-                    self.nodes[node.index()].armed_timers.remove(&id);
-                }
-                Effect::Emit { obs } => {
-                    self.stats.observations += 1;
-                    let now = self.now;
-                    self.record(
-                        |h| {
-                            h.mix2(tag::OBSERVE << 56 | u64::from(node.as_u32()), now.as_nanos());
-                            obs.hash(h);
-                        },
-                        || TraceKind::Observe { node, obs: to_json(&obs) },
-                    );
-                    self.observations.push((node, obs));
-                }
-            }
-        }
-        self.effects = effects;
-    }
-
-    /// Puts a message on the wire: decides its fate and schedules its arrival.
-    #[inline]
-    fn transmit(&mut self, from: NodeId, to: NodeId, msg: N::Message, depart: SimTime) {
-        let id = self.next_msg_id;
-        self.next_msg_id += 1;
-        self.stats.messages_sent += 1;
-        self.in_flight += 1;
-        self.record(
-            |h| {
-                // The send's id and time follow from the events before it,
-                // so only who sent what to whom needs hashing.
-                h.mix(tag::SEND << 56 | u64::from(from.as_u32()) << 28 | u64::from(to.as_u32()));
-                msg.hash(h);
-            },
-            || TraceKind::Send { id, from, to, msg: to_json(&msg) },
-        );
-        if to.index() >= self.nodes.len() || !self.adjacency.is_linked(from, to) {
-            self.in_flight -= 1;
-            self.drop_message(id, from, to, DropReason::NoRoute);
-            return;
-        }
-        if self.partition.blocks(from, to) {
-            self.in_flight -= 1;
-            self.drop_message(id, from, to, DropReason::Partition);
-            return;
-        }
-        let link = self.links.model(from, to);
-        if link.loss_probability > 0.0 && self.net_rng.random::<f64>() < link.loss_probability {
-            self.in_flight -= 1;
-            self.drop_message(id, from, to, DropReason::Loss);
-            return;
-        }
-        let duplicated =
-            link.duplicate_probability > 0.0 && self.net_rng.random::<f64>() < link.duplicate_probability;
-        let epoch = self.nodes[to.index()].epoch;
-        if duplicated {
-            let copy = self.next_msg_id;
-            self.next_msg_id += 1;
-            self.stats.messages_duplicated += 1;
-            self.in_flight += 1;
-            self.record(
-                |h| {
-                    h.mix2(tag::DUPLICATE << 56 | id, copy);
-                },
-                || TraceKind::Duplicate { id, copy },
-            );
-            let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
-            self.push(at, Event::Deliver { id: copy, from, to, epoch, msg: msg.clone() });
-        }
-        let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
-        self.push(at, Event::Deliver { id, from, to, epoch, msg });
     }
 
     // ----- Faults -----
 
     fn apply_fault(&mut self, index: u32) {
-        self.stats.faults += 1;
+        self.core.stats.faults += 1;
         let fault = self.faults[index as usize].clone();
         let json = to_json(&fault);
-        let now = self.now;
+        let now = self.core.now;
         self.record(
             |h| {
                 h.mix2(tag::FAULT << 56, now.as_nanos());
@@ -965,42 +885,42 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
             }
             Fault::Resume { node } => self.resume(node),
             Fault::Partition { groups } => {
-                self.partition.side.iter_mut().for_each(|s| *s = 0);
+                self.core.partition.side.iter_mut().for_each(|s| *s = 0);
                 for (i, group) in groups.iter().enumerate() {
                     for node in group {
-                        self.partition.side[node.index()] = i as u32 + 1;
+                        self.core.partition.side[node.index()] = i as u32 + 1;
                     }
                 }
-                self.partition.partitioned = true;
+                self.core.partition.partitioned = true;
             }
             Fault::CutOneWay { from, to } => {
-                self.partition.cuts.insert((from, to));
+                self.core.partition.cuts.insert((from, to));
             }
             Fault::Heal => {
-                self.partition.side.iter_mut().for_each(|s| *s = 0);
-                self.partition.partitioned = false;
-                self.partition.cuts.clear();
+                self.core.partition.side.iter_mut().for_each(|s| *s = 0);
+                self.core.partition.partitioned = false;
+                self.core.partition.cuts.clear();
             }
             Fault::ClockSkew { node, offset, drift_ppm } => {
                 let slot = &mut self.nodes[node.index()];
-                let reading = slot.clock.read(self.now);
+                let reading = slot.clock.read(self.core.now);
                 let jumped = match offset {
                     ClockOffset::Ahead(d) => reading + d,
                     ClockOffset::Behind(d) => {
                         SimTime::from_nanos(reading.as_nanos().saturating_sub(d.as_nanos() as u64))
                     }
                 };
-                slot.clock = LocalClock { anchor_true: self.now, anchor_local: jumped, drift_ppm };
+                slot.clock = LocalClock { anchor_true: self.core.now, anchor_local: jumped, drift_ppm };
             }
             Fault::SlowNode { node, extra } => self.nodes[node.index()].slowdown = Some(extra),
             Fault::RestoreSpeed { node } => self.nodes[node.index()].slowdown = None,
             Fault::DegradeLink { a, b, link } => {
-                self.links.degraded.insert((b, a), link.clone());
-                self.links.degraded.insert((a, b), link);
+                self.core.links.degraded.insert((b, a), link.clone());
+                self.core.links.degraded.insert((a, b), link);
             }
             Fault::RestoreLink { a, b } => {
-                self.links.degraded.remove(&(a, b));
-                self.links.degraded.remove(&(b, a));
+                self.core.links.degraded.remove(&(a, b));
+                self.core.links.degraded.remove(&(b, a));
             }
         }
     }
@@ -1010,14 +930,14 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
         let slot = &mut self.nodes[node.index()];
         slot.node = None;
         slot.status = NodeStatus::Crashed;
-        slot.epoch += 1;
+        self.core.epochs[node.index()] += 1;
         slot.armed_timers.clear();
-        slot.busy_until = self.now;
+        slot.busy_until = self.core.now;
         slot.wake_pending = false;
         let inbox = std::mem::take(&mut slot.inbox);
         for waiting in inbox {
             if let Waiting::Message { id, from, .. } = waiting {
-                self.in_flight -= 1;
+                self.core.in_flight -= 1;
                 self.drop_message(id, from, node, DropReason::Crashed);
             }
         }
@@ -1037,14 +957,147 @@ impl<N: Node, Q: QueueKind> Sim<N, Q> {
     }
 }
 
+impl<N: Node, Q: QueueKind> Core<N, Q> {
+    #[inline]
+    fn push(&mut self, time: SimTime, event: Event<N>) {
+        debug_assert!(time >= self.now, "scheduled in the past");
+        self.queue.push(time, self.next_seq, event);
+        self.next_seq += 1;
+    }
+
+    /// Records a trace event: always into the hash, into the trace if kept.
+    /// `hash` folds the event's fields; `event` builds the trace record only
+    /// when it is needed.
+    #[inline]
+    fn record(&mut self, hash: impl FnOnce(&mut RunHash), event: impl FnOnce() -> TraceKind) {
+        self.stats.events += 1;
+        hash(&mut self.hash);
+        if !matches!(self.trace, Tracing::Off) {
+            self.trace.store(TraceEvent { time: self.now, kind: event() });
+        }
+    }
+
+    fn drop_message(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) -> Handled {
+        let index = DropReason::ALL.iter().position(|r| *r == reason).expect("every reason is listed");
+        self.stats.messages_dropped_by_reason[index] += 1;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix2(tag::DROP << 56 | (index as u64) << 48 | id, now.as_nanos());
+            },
+            || TraceKind::Drop { id, from, to, reason },
+        );
+        Handled::Dropped { id, from, to, reason }
+    }
+
+    /// Puts a message on the wire: decides its fate and schedules its arrival.
+    #[inline]
+    fn transmit(&mut self, from: NodeId, to: NodeId, msg: N::Message, depart: SimTime, routed: bool) {
+        let id = self.next_msg_id;
+        self.next_msg_id += 1;
+        self.stats.messages_sent += 1;
+        self.in_flight += 1;
+        self.record(
+            |h| {
+                // The send's id and time follow from the events before it,
+                // so only who sent what to whom needs hashing.
+                h.mix(tag::SEND << 56 | u64::from(from.as_u32()) << 28 | u64::from(to.as_u32()));
+                msg.hash(h);
+            },
+            || TraceKind::Send { id, from, to, msg: to_json(&msg) },
+        );
+        if !routed {
+            self.in_flight -= 1;
+            self.drop_message(id, from, to, DropReason::NoRoute);
+            return;
+        }
+        if self.partition.blocks(from, to) {
+            self.in_flight -= 1;
+            self.drop_message(id, from, to, DropReason::Partition);
+            return;
+        }
+        let link = self.links.model(from, to);
+        if link.loss_probability > 0.0 && self.net_rng.random::<f64>() < link.loss_probability {
+            self.in_flight -= 1;
+            self.drop_message(id, from, to, DropReason::Loss);
+            return;
+        }
+        let duplicated =
+            link.duplicate_probability > 0.0 && self.net_rng.random::<f64>() < link.duplicate_probability;
+        let epoch = self.epochs[to.index()];
+        if duplicated {
+            let copy = self.next_msg_id;
+            self.next_msg_id += 1;
+            self.stats.messages_duplicated += 1;
+            self.in_flight += 1;
+            self.record(
+                |h| {
+                    h.mix2(tag::DUPLICATE << 56 | id, copy);
+                },
+                || TraceKind::Duplicate { id, copy },
+            );
+            let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
+            self.push(at, Event::Deliver { id: copy, from, to, epoch, msg: msg.clone() });
+        }
+        let at = arrival(&mut self.links, &mut self.net_rng, from, to, depart, N::message_size(&msg));
+        self.push(at, Event::Deliver { id, from, to, epoch, msg });
+    }
+}
+
+/// What a handler's [`Ctx`] asks of the engine, applied the moment it is
+/// asked. A trait object, so that `Ctx` (and so every node's handlers) does
+/// not depend on which event queue the simulation uses: one indirect call
+/// per request, behind which the whole send path is inlined.
+pub(crate) trait Effects<N: Node> {
+    /// Puts `msg` on the wire from `from` to `to`, leaving at `depart`;
+    /// `routed` says whether the topology links the two.
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message, depart: SimTime, routed: bool);
+    /// Schedules `timer` for `node` at true time `at`, under a new id.
+    fn set_timer(&mut self, node: NodeId, at: SimTime, timer: N::Timer) -> TimerId;
+    /// Records an observation of `node`.
+    fn emit(&mut self, node: NodeId, obs: N::Observation);
+    /// The run's metrics.
+    fn metrics(&mut self) -> &mut Metrics;
+}
+
+impl<N: Node, Q: QueueKind> Effects<N> for Core<N, Q> {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message, depart: SimTime, routed: bool) {
+        self.transmit(from, to, msg, depart, routed);
+    }
+
+    fn set_timer(&mut self, node: NodeId, at: SimTime, timer: N::Timer) -> TimerId {
+        let id = TimerId(self.next_timer_id);
+        self.next_timer_id += 1;
+        self.push(at, Event::Timer { node, id, timer });
+        id
+    }
+
+    fn emit(&mut self, node: NodeId, obs: N::Observation) {
+        self.stats.observations += 1;
+        let now = self.now;
+        self.record(
+            |h| {
+                h.mix2(tag::OBSERVE << 56 | u64::from(node.as_u32()), now.as_nanos());
+                obs.hash(h);
+            },
+            || TraceKind::Observe { node, obs: to_json(&obs) },
+        );
+        self.observations.push((node, obs));
+    }
+
+    fn metrics(&mut self) -> &mut Metrics {
+        &mut self.metrics
+    }
+}
+
 impl<N: Node, Q: QueueKind> std::fmt::Debug for Sim<N, Q> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sim")
             .field("seed", &self.seed)
-            .field("now", &self.now)
+            .field("now", &self.core.now)
             .field("nodes", &self.nodes.len())
-            .field("pending_events", &self.queue.len())
-            .field("stats", &self.stats)
+            .field("pending_events", &self.core.queue.len())
+            .field("stats", &self.core.stats)
             .finish_non_exhaustive()
     }
 }

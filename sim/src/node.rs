@@ -4,11 +4,14 @@
 //! engine calls one of its three handlers — [`Node::on_start`],
 //! [`Node::on_message`], [`Node::on_timer`] — and the handler *asks* for
 //! effects through its [`Ctx`]: send this, wake me in 150 ms, remember this
-//! durably, tell the world I became leader. The engine applies them after the
-//! handler returns, in the order they were asked for. Because a handler is a
+//! durably, tell the world I became leader. The engine applies each request
+//! the moment it is made, so they take effect in the order they were asked
+//! for (a send's fate is drawn, and its delivery queued, before the handler
+//! goes on). Because a handler is a
 //! plain function of (state, input, random stream), the same node can be
 //! simulated, model-checked, or (one day) run over a real socket.
 
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::Duration;
@@ -16,6 +19,7 @@ use std::time::Duration;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use crate::engine::Effects;
 use crate::network::{Adjacency, Neighbours};
 use crate::{Metrics, NodeId, SimTime};
 
@@ -106,15 +110,6 @@ pub trait Node: Sized + 'static {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct TimerId(pub(crate) u64);
 
-/// An effect a handler asked for, applied by the engine when it returns.
-#[derive(Debug)]
-pub(crate) enum Effect<N: Node> {
-    Send { to: NodeId, msg: N::Message },
-    SetTimer { id: TimerId, after: Duration, timer: N::Timer },
-    CancelTimer { id: TimerId },
-    Emit { obs: N::Observation },
-}
-
 /// A node's local clock: true time, shifted by an offset and running at a
 /// rate that may drift.
 #[derive(Clone, Copy, Debug)]
@@ -154,18 +149,22 @@ impl LocalClock {
 
 /// A handler's window on the world: the only way a node affects anything.
 ///
-/// Everything a node asks for through `Ctx` is recorded and applied by the
-/// engine when the handler returns, in order.
+/// Everything a node asks for through `Ctx` is applied by the engine at
+/// once, in the order asked.
 pub struct Ctx<'a, N: Node> {
     pub(crate) me: NodeId,
     pub(crate) now: SimTime,
+    /// When what the handler sends leaves: now, or later on a node with a
+    /// processing delay (it is busy until then).
+    pub(crate) depart: SimTime,
     pub(crate) clock: LocalClock,
     pub(crate) rng: &'a mut ChaCha8Rng,
     pub(crate) durable: &'a mut N::Durable,
-    pub(crate) effects: &'a mut Vec<Effect<N>>,
-    pub(crate) metrics: &'a mut Metrics,
+    /// This node's timers set and neither fired nor cancelled.
+    pub(crate) armed_timers: &'a mut BTreeSet<TimerId>,
     pub(crate) adjacency: &'a Adjacency,
-    pub(crate) next_timer_id: &'a mut u64,
+    /// The rest of the engine: the queue, the network, the run's record.
+    pub(crate) engine: &'a mut dyn Effects<N>,
 }
 
 impl<'a, N: Node> Ctx<'a, N> {
@@ -202,23 +201,27 @@ impl<'a, N: Node> Ctx<'a, N> {
 
     /// Sends `msg` to `to`. The network decides when (and whether) it
     /// arrives.
+    #[inline]
     pub fn send(&mut self, to: NodeId, msg: N::Message) {
-        self.effects.push(Effect::Send { to, msg });
+        let routed = self.adjacency.is_linked(self.me, to);
+        self.engine.send(self.me, to, msg, self.depart, routed);
     }
 
     /// Asks for [`Node::on_timer`] to be called with `timer` after `after`
     /// has passed *on this node's local clock*. Timers are lost if the node
     /// crashes.
     pub fn set_timer(&mut self, after: Duration, timer: N::Timer) -> TimerId {
-        let id = TimerId(*self.next_timer_id);
-        *self.next_timer_id += 1;
-        self.effects.push(Effect::SetTimer { id, after, timer });
+        // Like sends, timers start when the handler is done (later than now
+        // on a node with a processing delay).
+        let at = self.depart + self.clock.true_duration(after);
+        let id = self.engine.set_timer(self.me, at, timer);
+        self.armed_timers.insert(id);
         id
     }
 
     /// Cancels a timer. Cancelling one that already fired does nothing.
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.effects.push(Effect::CancelTimer { id });
+        self.armed_timers.remove(&id);
     }
 
     /// This node's own random stream: deterministic for the run's seed, and
@@ -235,12 +238,12 @@ impl<'a, N: Node> Ctx<'a, N> {
     /// Tells the world something about this node's state ("became leader in
     /// term 3"). Observations go into the trace, and checks fold over them.
     pub fn emit(&mut self, obs: N::Observation) {
-        self.effects.push(Effect::Emit { obs });
+        self.engine.emit(self.me, obs);
     }
 
     /// The run's metrics, to count things and record latencies.
     pub fn metrics(&mut self) -> &mut Metrics {
-        self.metrics
+        self.engine.metrics()
     }
 }
 

@@ -443,7 +443,7 @@ impl<E> CalendarQueue<E> {
 }
 
 impl<E> EventQueue<E> for CalendarQueue<E> {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, time: SimTime, seq: u64, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past: {time:?} < {:?}", self.now);
         let entry = Entry { time, seq, event };
@@ -454,9 +454,19 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
         if self.small_mode {
             if self.small.len() < self.small_limit {
                 // Latest first: the new entry goes before the first one that
-                // is earlier than it.
-                let at = self.small.partition_point(|e| *e > entry);
-                self.small.insert(at, entry);
+                // is earlier than it. It is appended, then rotated into place,
+                // rather than inserted: appending writes it straight into the
+                // `Vec`, where `insert` would build it aside and copy it in.
+                // (Reading back a value just written piecewise is slow: the
+                // processor cannot forward the pieces to one wide load. With
+                // one event in flight, as in a ping-pong, that stall was a
+                // tenth of the time per message.)
+                let key = (time, seq);
+                let at = self.small.partition_point(|e| e.key() > key);
+                self.small.push(entry);
+                if at + 1 < self.small.len() {
+                    self.small[at..].rotate_right(1);
+                }
                 return;
             }
             self.enter_ring_mode();
@@ -464,7 +474,7 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
         self.push_to_ring(entry);
     }
 
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self) -> Option<(SimTime, u64, E)> {
         if self.small_mode {
             let entry = self.small.pop()?;
