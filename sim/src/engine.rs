@@ -7,7 +7,7 @@
 //! how late?) and scheduling its delivery. Every step folds what happened
 //! into the run's hash, and into the trace if one is kept.
 //!
-//! The state is in two parts: the nodes ([`NodeSlot`]), and the [`Core`]
+//! The state is in two parts: the nodes (`NodeSlot`), and the `Core`
 //! that requests act on (clock, queue, network, record of the run). A
 //! handler borrows its own node's slot and the core at the same time, so a
 //! send goes straight into the queue, with no buffer of effects between.
