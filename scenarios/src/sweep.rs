@@ -464,9 +464,7 @@ impl Summary {
             metrics: values.into_iter().map(|(name, v)| (name.to_string(), Spread::of(v))).collect(),
         })
     }
-}
 
-impl Summary {
     /// Summarises the `results` of sweeping `scenario` over `selection`:
     /// [`Summary::of`], with the scenario's name (even when the selection
     /// is an empty shard) and the seeds it covers, so that shards can be
